@@ -1,0 +1,141 @@
+// The values the bgsync protocol talks about: actions, their states, events, status.
+// Plain structs shared by the daemon and the client library; the codec turns them into JSON and back.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgsync::proto {
+
+// Wall-clock time in milliseconds; on the wire as RFC 3339 UTC ("2026-11-24T20:11:57.123Z").
+using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// A UUID (the daemon makes version 7, so ids sort by creation time). Text form: 8-4-4-4-12 lowercase hex.
+struct ActionId {
+  std::array<std::uint8_t, 16> bytes{};
+
+  std::string to_string() const;
+  static std::optional<ActionId> parse(std::string_view text);  // accepts upper or lower case hex
+  auto operator<=>(const ActionId&) const = default;
+};
+
+enum class ActionState : std::uint8_t { queued, sending, sent, failed, cancelled };
+inline constexpr std::size_t action_state_count = 5;
+std::string_view to_string(ActionState s) noexcept;
+std::optional<ActionState> parse_action_state(std::string_view text) noexcept;
+inline bool is_terminal(ActionState s) noexcept {
+  return s == ActionState::sent || s == ActionState::failed || s == ActionState::cancelled;
+}
+
+struct Header {
+  std::string name;
+  std::string value;
+  bool operator==(const Header&) const = default;
+};
+using Headers = std::vector<Header>;
+
+// What an app hands over: an HTTP request to make later.
+struct EnqueueRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;  // any bytes
+  std::string tag;   // actions with the same non-empty tag are sent one at a time, in enqueue order
+  std::string app;   // who enqueued it, for filtering; free text
+};
+
+// An action as stored by the daemon.
+struct Action {
+  ActionId id;
+  std::string app;
+  std::string tag;
+  TimePoint created{};
+  TimePoint updated{};
+  std::string method;
+  std::string url;
+  Headers headers;
+  std::string body;
+  std::uint32_t attempts = 0;
+  ActionState state = ActionState::queued;
+  std::optional<TimePoint> next_attempt;  // set while queued
+  std::string last_error;                 // empty when there was none
+  std::optional<int> response_status;     // once an HTTP response arrived
+  Headers response_headers;
+  std::string response_body;              // the first 64 KiB
+};
+
+enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled };
+std::string_view to_string(EventType t) noexcept;
+std::optional<EventType> parse_event_type(std::string_view text) noexcept;
+
+// One state change, as appended to the event log in the same transaction as the change.
+struct Event {
+  std::uint64_t seq = 0;  // global, strictly increasing, never reused
+  EventType type = EventType::queued;
+  ActionId id;
+  std::string tag;
+  std::string app;
+  TimePoint time{};
+  std::uint32_t attempt = 0;              // the attempt number this event concerns (0 before the first)
+  std::optional<int> status;              // HTTP status, for sent/failed/retry after a response
+  std::string error;                      // for retry/failed
+  std::optional<TimePoint> next_attempt;  // for retry
+};
+
+struct StateCounts {
+  std::array<std::uint64_t, action_state_count> by_state{};  // indexed by ActionState
+  std::uint64_t& operator[](ActionState s) { return by_state[static_cast<std::size_t>(s)]; }
+  std::uint64_t operator[](ActionState s) const { return by_state[static_cast<std::size_t>(s)]; }
+};
+
+struct Status {
+  std::string version;  // the daemon's version string
+  bool online = true;
+  bool paused = false;
+  StateCounts counts;
+  std::uint64_t last_seq = 0;                // the newest event's seq (0: none yet)
+  std::optional<TimePoint> next_attempt;     // the earliest queued action's next attempt
+};
+
+struct ListQuery {
+  std::optional<std::string> tag;
+  std::optional<ActionState> state;
+  std::optional<std::string> app;
+  std::uint32_t limit = 100;           // 1..1000
+  std::optional<ActionId> after;       // page cursor: the last id of the previous page
+};
+
+struct ListPage {
+  std::vector<Action> actions;         // bodies and response bodies are left out
+  std::optional<ActionId> next;        // set when there may be more: pass as `after`
+};
+
+// cancel takes either one action or every unfinished action of a tag.
+struct CancelArgs {
+  std::optional<ActionId> action;
+  std::optional<std::string> tag;
+};
+
+struct SubscribeArgs {
+  std::optional<std::string> tag;      // only events of this tag
+  std::optional<std::uint64_t> since;  // replay retained events with seq > since first
+};
+
+struct SubscribeResult {
+  std::uint64_t subscription = 0;
+  std::uint64_t last_seq = 0;   // newest seq at subscribe time
+  std::uint64_t first_seq = 0;  // oldest retained seq (0: log empty); since < first_seq-1 means a gap
+};
+
+struct HelloResult {
+  int version = 0;
+  std::string server;
+  std::uint64_t max_frame = 0;
+};
+
+}  // namespace bgsync::proto

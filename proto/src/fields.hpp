@@ -1,0 +1,48 @@
+// Typed access to the fields of a JSON message (internal), with the protocol's error messages:
+// missing_field `missing field "url"`, bad_field `field "limit" must be an integer 1..1000`.
+// A field that is null counts as absent everywhere: clients may send either for "not given".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "bgsync/proto/codec.hpp"
+
+namespace bgsync::proto::detail {
+
+Error missing_field(std::string_view name);
+Error bad_field(std::string_view name, std::string_view requirement);  // "field \"name\" " + requirement
+
+// The field's value, or nullptr when it is absent or null.
+const boost::json::value* find_field(const boost::json::object& object, std::string_view name) noexcept;
+
+Result<std::optional<std::string>> optional_string(const boost::json::object& object, std::string_view name);
+Result<std::string> required_string(const boost::json::object& object, std::string_view name);
+Result<std::optional<std::uint64_t>> optional_uint64(const boost::json::object& object, std::string_view name);
+Result<std::uint64_t> required_uint64(const boost::json::object& object, std::string_view name);
+Result<std::uint32_t> required_uint32(const boost::json::object& object, std::string_view name);
+Result<std::optional<int>> optional_int(const boost::json::object& object, std::string_view name);
+Result<int> required_int(const boost::json::object& object, std::string_view name);
+Result<bool> required_bool(const boost::json::object& object, std::string_view name);
+Result<std::optional<ActionId>> optional_action_id(const boost::json::object& object, std::string_view name);
+Result<ActionId> required_action_id(const boost::json::object& object, std::string_view name);
+Result<std::optional<TimePoint>> optional_time(const boost::json::object& object, std::string_view name);
+Result<TimePoint> required_time(const boost::json::object& object, std::string_view name);
+
+// [["Name","value"],...]; absent or null is no headers.
+Result<Headers> optional_headers(const boost::json::object& object, std::string_view name);
+// `name` (UTF-8 text) or `name`_base64; at most one of them; neither is an empty body.
+Result<std::string> optional_body(const boost::json::object& object, std::string_view name);
+
+// Writers for the same shapes. Every string goes through to_valid_utf8 so a frame is always UTF-8.
+boost::json::string text(std::string_view value);
+boost::json::value text_or_null(std::string_view value);  // null when empty
+boost::json::value time_or_null(const std::optional<TimePoint>& time);
+void put_body(boost::json::object& object, std::string_view name, std::string_view bytes);
+
+}  // namespace bgsync::proto::detail

@@ -1,0 +1,204 @@
+// JSON forms of the protocol's values (action, event, status, ...) and back; PROTOCOL.md lists the
+// fields. Writers always emit every field (null when empty); readers treat null and absent alike.
+#include "bgsync/proto/codec.hpp"
+
+#include "fields.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+
+namespace bgsync::proto {
+namespace json = boost::json;
+using detail::text;
+
+namespace {
+
+template <class T>
+Result<T> check_enum(const json::object& object, std::string_view name,
+                     std::optional<T> (*parse)(std::string_view) noexcept, std::string_view choices) {
+  auto text = detail::required_string(object, name);
+  if (!text) return text.error();
+  if (auto value = parse(*text)) return *value;
+  return detail::bad_field(name, "must be one of " + std::string(choices));
+}
+
+}  // namespace
+
+json::value to_json(const Headers& headers) {
+  json::array array;
+  array.reserve(headers.size());
+  for (const Header& header : headers) array.push_back(json::array{text(header.name), text(header.value)});
+  return array;
+}
+
+json::object to_json(const Action& action, bool with_bodies) {
+  json::object o;
+  o["id"] = action.id.to_string();
+  o["app"] = text(action.app);
+  o["tag"] = text(action.tag);
+  o["state"] = to_string(action.state);
+  o["method"] = text(action.method);
+  o["url"] = text(action.url);
+  o["headers"] = to_json(action.headers);
+  if (with_bodies) detail::put_body(o, "body", action.body);
+  o["attempts"] = action.attempts;
+  o["created"] = format_time(action.created);
+  o["updated"] = format_time(action.updated);
+  o["next_attempt"] = detail::time_or_null(action.next_attempt);
+  o["last_error"] = detail::text_or_null(action.last_error);
+  o["response_status"] = action.response_status ? json::value(*action.response_status) : json::value(nullptr);
+  o["response_headers"] = to_json(action.response_headers);
+  if (with_bodies) detail::put_body(o, "response_body", action.response_body);
+  return o;
+}
+
+Result<Action> action_from_json(const json::object& o) {
+  Action a;
+  if (auto r = detail::required_action_id(o, "id")) a.id = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "app")) a.app = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_string(o, "tag")) a.tag = r->value_or(""); else return r.error();
+  if (auto r = check_enum<ActionState>(o, "state", parse_action_state, "queued, sending, sent, failed, cancelled")) {
+    a.state = *r;
+  } else {
+    return r.error();
+  }
+  if (auto r = detail::required_string(o, "method")) a.method = std::move(*r); else return r.error();
+  if (auto r = detail::required_string(o, "url")) a.url = std::move(*r); else return r.error();
+  if (auto r = detail::optional_headers(o, "headers")) a.headers = std::move(*r); else return r.error();
+  if (auto r = detail::optional_body(o, "body")) a.body = std::move(*r); else return r.error();
+  if (auto r = detail::required_uint32(o, "attempts")) a.attempts = *r; else return r.error();
+  if (auto r = detail::required_time(o, "created")) a.created = *r; else return r.error();
+  if (auto r = detail::required_time(o, "updated")) a.updated = *r; else return r.error();
+  if (auto r = detail::optional_time(o, "next_attempt")) a.next_attempt = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "last_error")) a.last_error = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_int(o, "response_status")) a.response_status = *r; else return r.error();
+  if (auto r = detail::optional_headers(o, "response_headers")) {
+    a.response_headers = std::move(*r);
+  } else {
+    return r.error();
+  }
+  if (auto r = detail::optional_body(o, "response_body")) a.response_body = std::move(*r); else return r.error();
+  return a;
+}
+
+json::object to_json(const Event& event) {
+  json::object o;
+  o["seq"] = event.seq;
+  o["type"] = to_string(event.type);
+  o["id"] = event.id.to_string();
+  o["tag"] = text(event.tag);
+  o["app"] = text(event.app);
+  o["time"] = format_time(event.time);
+  o["attempt"] = event.attempt;
+  o["status"] = event.status ? json::value(*event.status) : json::value(nullptr);
+  o["error"] = detail::text_or_null(event.error);
+  o["next_attempt"] = detail::time_or_null(event.next_attempt);
+  return o;
+}
+
+Result<Event> event_from_json(const json::object& o) {
+  Event e;
+  if (auto r = detail::required_uint64(o, "seq")) e.seq = *r; else return r.error();
+  if (auto r = check_enum<EventType>(o, "type", parse_event_type, "queued, sending, retry, sent, failed, cancelled")) {
+    e.type = *r;
+  } else {
+    return r.error();
+  }
+  if (auto r = detail::required_action_id(o, "id")) e.id = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "tag")) e.tag = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_string(o, "app")) e.app = r->value_or(""); else return r.error();
+  if (auto r = detail::required_time(o, "time")) e.time = *r; else return r.error();
+  if (auto r = detail::required_uint32(o, "attempt")) e.attempt = *r; else return r.error();
+  if (auto r = detail::optional_int(o, "status")) e.status = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "error")) e.error = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_time(o, "next_attempt")) e.next_attempt = *r; else return r.error();
+  return e;
+}
+
+json::object to_json(const Status& status) {
+  json::object counts;
+  for (std::size_t i = 0; i < action_state_count; ++i) {
+    counts[to_string(static_cast<ActionState>(i))] = status.counts.by_state[i];
+  }
+  json::object o;
+  o["version"] = text(status.version);
+  o["online"] = status.online;
+  o["paused"] = status.paused;
+  o["counts"] = std::move(counts);
+  o["last_seq"] = status.last_seq;
+  o["next_attempt"] = detail::time_or_null(status.next_attempt);
+  return o;
+}
+
+Result<Status> status_from_json(const json::object& o) {
+  Status s;
+  if (auto r = detail::optional_string(o, "version")) s.version = r->value_or(""); else return r.error();
+  if (auto r = detail::required_bool(o, "online")) s.online = *r; else return r.error();
+  if (auto r = detail::required_bool(o, "paused")) s.paused = *r; else return r.error();
+  const json::value* counts = detail::find_field(o, "counts");
+  if (counts == nullptr) return detail::missing_field("counts");
+  if (!counts->is_object()) return detail::bad_field("counts", "must be an object of counts by state");
+  for (std::size_t i = 0; i < action_state_count; ++i) {
+    const std::string_view state = to_string(static_cast<ActionState>(i));
+    // A state the daemon does not report counts as zero; a newer daemon's extra states are ignored.
+    auto r = detail::optional_uint64(counts->get_object(), state);
+    if (!r) return detail::bad_field("counts." + std::string(state), "must be a non-negative integer");
+    s.counts.by_state[i] = r->value_or(0);
+  }
+  if (auto r = detail::optional_uint64(o, "last_seq")) s.last_seq = r->value_or(0); else return r.error();
+  if (auto r = detail::optional_time(o, "next_attempt")) s.next_attempt = *r; else return r.error();
+  return s;
+}
+
+json::object to_json(const SubscribeResult& result) {
+  return json::object{
+      {"subscription", result.subscription}, {"last_seq", result.last_seq}, {"first_seq", result.first_seq}};
+}
+
+Result<SubscribeResult> subscribe_result_from_json(const json::object& o) {
+  SubscribeResult s;
+  if (auto r = detail::required_uint64(o, "subscription")) s.subscription = *r; else return r.error();
+  if (auto r = detail::required_uint64(o, "last_seq")) s.last_seq = *r; else return r.error();
+  if (auto r = detail::required_uint64(o, "first_seq")) s.first_seq = *r; else return r.error();
+  return s;
+}
+
+json::object to_json(const HelloResult& result) {
+  return json::object{{"version", result.version}, {"server", text(result.server)}, {"max_frame", result.max_frame}};
+}
+
+Result<HelloResult> hello_result_from_json(const json::object& o) {
+  HelloResult h;
+  if (auto r = detail::required_int(o, "version")) h.version = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "server")) h.server = r->value_or(""); else return r.error();
+  if (auto r = detail::required_uint64(o, "max_frame")) h.max_frame = *r; else return r.error();
+  return h;
+}
+
+json::object to_json(const ListPage& page) {
+  json::array actions;
+  actions.reserve(page.actions.size());
+  for (const Action& action : page.actions) actions.push_back(to_json(action, false));
+  json::object o;
+  o["actions"] = std::move(actions);
+  o["next"] = page.next ? json::value(page.next->to_string()) : json::value(nullptr);
+  return o;
+}
+
+Result<ListPage> list_page_from_json(const json::object& o) {
+  ListPage page;
+  const json::value* actions = detail::find_field(o, "actions");
+  if (actions == nullptr) return detail::missing_field("actions");
+  if (!actions->is_array()) return detail::bad_field("actions", "must be an array of action objects");
+  page.actions.reserve(actions->get_array().size());
+  for (const json::value& element : actions->get_array()) {
+    if (!element.is_object()) return detail::bad_field("actions", "must be an array of action objects");
+    auto action = action_from_json(element.get_object());
+    if (!action) return action.error();
+    page.actions.push_back(std::move(*action));
+  }
+  if (auto r = detail::optional_action_id(o, "next")) page.next = *r; else return r.error();
+  return page;
+}
+
+}  // namespace bgsync::proto
