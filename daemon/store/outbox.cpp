@@ -1,0 +1,189 @@
+// Outbox: opening (with crash recovery of `sending` actions) and the read side. Each read runs in
+// its own short read transaction, so reads on the io thread never wait for the writer thread.
+#include "daemon/store/outbox.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include "daemon/store/record.hpp"
+#include "daemon/store/store_env.hpp"
+#include "daemon/store/txn_writer.hpp"
+
+namespace bgsync::store {
+namespace {
+
+TimePoint clock_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// Walks one database from `first` (the MDB_cursor_op that positions it) while `visit` returns
+// true. Errors other than reaching the end come back as storage errors.
+template <class Visit>
+Result<void> walk(const detail::Store& store, MDB_txn* txn, MDB_dbi dbi, MDB_val start, MDB_cursor_op first,
+                  Visit&& visit) {
+  lmdb::Cursor cursor;
+  if (int rc = cursor.open(txn, dbi); rc != 0) return store.error(rc, "open a cursor");
+  MDB_val k = start;
+  MDB_val v{};
+  for (int rc = cursor.get(k, v, first); rc != MDB_NOTFOUND; rc = cursor.get(k, v, MDB_NEXT)) {
+    if (rc != 0) return store.error(rc, "read the outbox");
+    auto keep_going = visit(lmdb::to_view(k), lmdb::to_view(v));
+    if (!keep_going) return keep_going.error();
+    if (!*keep_going) break;
+  }
+  return {};
+}
+
+}  // namespace
+
+Outbox::Outbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Outbox::~Outbox() = default;
+
+Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
+  auto store = detail::Store::open(options);
+  if (!store) return store.error();
+  auto impl = std::make_unique<Impl>();
+  impl->store = std::move(*store);
+  try {
+    // Whatever was in flight when the last daemon died may or may not have reached its server:
+    // send it again (at-least-once; the Idempotency-Key lets servers drop the duplicate).
+    detail::TxnWriter writer(impl->store);
+    auto recovered = writer.recover_inflight(clock_now());
+    if (!recovered) return recovered.error();
+    if (*recovered > 0) {
+      if (auto r = writer.commit(); !r) return r.error();
+    }
+    impl->recovered = *recovered;
+  } catch (const std::system_error& e) {
+    return proto::make_error(proto::errc::storage_error, e.what());
+  }
+  return std::unique_ptr<Outbox>(new Outbox(std::move(impl)));
+}
+
+std::size_t Outbox::recovered() const noexcept { return impl_->recovered; }
+
+Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+  if (!bytes) return bytes.error();
+  if (!*bytes) return std::optional<Action>{};
+  auto stored = record::decode_action(id, **bytes);
+  if (!stored) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
+  return std::optional<Action>{std::move(stored->action)};
+}
+
+// Filters scan the actions in id order, decoding each: fine for a listing a person pages
+// through, and it keeps the write path free of per-app/per-state indexes. Nothing hot calls it.
+Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
+  const detail::Store& store = impl_->store;
+  const std::size_t limit = std::clamp<std::uint32_t>(query.limit, 1, proto::max_list_limit);
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  proto::ListPage page;
+  MDB_val start{};
+  MDB_cursor_op first = MDB_FIRST;
+  if (query.after) {
+    start = lmdb::to_val(record::id_bytes(*query.after));
+    first = MDB_SET_RANGE;
+  }
+  auto walked = walk(store, txn->get(), store.dbi.actions, start, first,
+                     [&](std::string_view key, std::string_view value) -> Result<bool> {
+                       auto id = record::id_from_bytes(key);
+                       if (!id) return store.corrupt("an action key is not an id");
+                       if (query.after && *id == *query.after) return true;  // `after` is exclusive
+                       auto stored = record::decode_action(*id, value);
+                       if (!stored) return store.corrupt("the record of action " + id->to_string() + " cannot be decoded");
+                       Action& a = stored->action;
+                       if (query.state && a.state != *query.state) return true;
+                       if (query.tag && a.tag != *query.tag) return true;
+                       if (query.app && a.app != *query.app) return true;
+                       a.body.clear();
+                       a.response_body.clear();
+                       page.actions.push_back(std::move(a));
+                       return page.actions.size() < limit;
+                     });
+  if (!walked) return walked.error();
+  if (page.actions.size() == limit) page.next = page.actions.back().id;
+  return page;
+}
+
+Result<proto::StateCounts> Outbox::counts() const {
+  auto txn = impl_->store.begin_read();
+  if (!txn) return txn.error();
+  auto meta = impl_->store.read_meta(txn->get());
+  if (!meta) return meta.error();
+  return meta->counts;
+}
+
+Result<bool> Outbox::paused() const {
+  auto txn = impl_->store.begin_read();
+  if (!txn) return txn.error();
+  auto meta = impl_->store.read_meta(txn->get());
+  if (!meta) return meta.error();
+  return meta->paused;
+}
+
+Result<std::uint64_t> Outbox::last_seq() const {
+  auto txn = impl_->store.begin_read();
+  if (!txn) return txn.error();
+  auto meta = impl_->store.read_meta(txn->get());
+  if (!meta) return meta.error();
+  return meta->next_seq - 1;
+}
+
+Result<std::uint64_t> Outbox::first_seq() const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  std::uint64_t first = 0;
+  auto walked = walk(store, txn->get(), store.dbi.events, MDB_val{}, MDB_FIRST,
+                     [&](std::string_view key, std::string_view) -> Result<bool> {
+                       auto seq = record::parse_u64_key(key);
+                       if (!seq) return store.corrupt("an event key has the wrong size");
+                       first = *seq;
+                       return false;
+                     });
+  if (!walked) return walked.error();
+  return first;
+}
+
+Result<std::vector<DueEntry>> Outbox::due(std::size_t max) const {
+  const detail::Store& store = impl_->store;
+  std::vector<DueEntry> entries;
+  if (max == 0) return entries;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  auto walked = walk(store, txn->get(), store.dbi.due, MDB_val{}, MDB_FIRST,
+                     [&](std::string_view key, std::string_view value) -> Result<bool> {
+                       auto time = record::due_key_time(key);
+                       auto id = record::id_from_bytes(value);
+                       if (!time || !id) return store.corrupt("a due entry is malformed");
+                       entries.push_back(DueEntry{*time, *id});
+                       return entries.size() < max;
+                     });
+  if (!walked) return walked.error();
+  return entries;
+}
+
+Result<std::vector<Event>> Outbox::events_after(std::uint64_t seq, std::size_t max) const {
+  const detail::Store& store = impl_->store;
+  std::vector<Event> events;
+  if (max == 0 || seq == UINT64_MAX) return events;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  const std::string start = record::u64_key(seq + 1);
+  auto walked = walk(store, txn->get(), store.dbi.events, lmdb::to_val(start), MDB_SET_RANGE,
+                     [&](std::string_view key, std::string_view value) -> Result<bool> {
+                       auto n = record::parse_u64_key(key);
+                       auto event = n ? record::decode_event(*n, value) : std::nullopt;
+                       if (!event) return store.corrupt("an event record cannot be decoded");
+                       events.push_back(std::move(*event));
+                       return events.size() < max;
+                     });
+  if (!walked) return walked.error();
+  return events;
+}
+
+}  // namespace bgsync::store

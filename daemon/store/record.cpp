@@ -1,0 +1,272 @@
+// Binary encoder/decoder for the outbox's records and keys (layout documented in record.hpp).
+// Decoding never trusts the bytes: every read is bounds-checked and a short or malformed
+// record yields std::nullopt, which the store reports as a corrupt outbox.
+#include "daemon/store/record.hpp"
+
+#include <chrono>
+#include <cstring>
+
+namespace bgsync::store::record {
+namespace {
+
+constexpr std::uint8_t has_next_attempt = 1;
+constexpr std::uint8_t has_status = 2;
+
+class Writer {
+ public:
+  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u32(std::uint32_t v) { fixed(v, 4); }
+  void u64(std::uint64_t v) { fixed(v, 8); }
+  void i64(std::int64_t v) { fixed(static_cast<std::uint64_t>(v), 8); }
+  void i32(std::int32_t v) { fixed(static_cast<std::uint32_t>(v), 4); }
+  void str(std::string_view s) {
+    u32(static_cast<std::uint32_t>(s.size()));
+    out_.append(s);
+  }
+  void headers(const proto::Headers& hs) {
+    u32(static_cast<std::uint32_t>(hs.size()));
+    for (const auto& h : hs) {
+      str(h.name);
+      str(h.value);
+    }
+  }
+  void reserve(std::size_t n) { out_.reserve(n); }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void fixed(std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  std::string out_;
+};
+
+// Past the end of the input every getter yields 0 or empty and ok() turns false, so a decoder
+// reads straight through and checks once at the end.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  std::uint8_t u8() { return static_cast<std::uint8_t>(fixed(1)); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(fixed(4)); }
+  std::uint64_t u64() { return fixed(8); }
+  std::int64_t i64() { return static_cast<std::int64_t>(fixed(8)); }
+  std::int32_t i32() { return static_cast<std::int32_t>(static_cast<std::uint32_t>(fixed(4))); }
+  std::string str() {
+    std::uint32_t n = u32();
+    if (!ok_ || n > in_.size()) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return s;
+  }
+  proto::Headers headers() {
+    std::uint32_t n = u32();
+    proto::Headers hs;
+    // Each header takes at least 8 bytes: refuse absurd counts before allocating.
+    if (!ok_ || n > in_.size() / 8) {
+      ok_ = false;
+      return hs;
+    }
+    hs.reserve(n);
+    for (std::uint32_t i = 0; i < n && ok_; ++i) {
+      proto::Header h;
+      h.name = str();
+      h.value = str();
+      hs.push_back(std::move(h));
+    }
+    return hs;
+  }
+  bool ok() const { return ok_; }
+  bool done() const { return ok_ && in_.empty(); }
+
+ private:
+  std::uint64_t fixed(std::size_t bytes) {
+    if (!ok_ || in_.size() < bytes) {
+      ok_ = false;
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(in_[i])} << (8 * i);
+    in_.remove_prefix(bytes);
+    return v;
+  }
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+std::int64_t ms(proto::TimePoint t) { return t.time_since_epoch().count(); }
+proto::TimePoint from_ms(std::int64_t v) { return proto::TimePoint{std::chrono::milliseconds{v}}; }
+
+}  // namespace
+
+// Action, format 1:
+//   u8 format, u64 order, u8 state, u32 attempts, i64 created, i64 updated, u8 flags,
+//   i64 next_attempt, i32 response_status (both 0 unless flagged),
+//   str app, tag, method, url, headers, str body, str last_error, headers response_headers,
+//   str response_body.
+std::string encode_action(const StoredAction& stored) {
+  const proto::Action& a = stored.action;
+  Writer w;
+  w.reserve(64 + a.app.size() + a.tag.size() + a.method.size() + a.url.size() + a.body.size() +
+            a.last_error.size() + a.response_body.size());
+  w.u8(action_format);
+  w.u64(stored.order);
+  w.u8(static_cast<std::uint8_t>(a.state));
+  w.u32(a.attempts);
+  w.i64(ms(a.created));
+  w.i64(ms(a.updated));
+  w.u8(static_cast<std::uint8_t>((a.next_attempt ? has_next_attempt : 0) | (a.response_status ? has_status : 0)));
+  w.i64(a.next_attempt ? ms(*a.next_attempt) : 0);
+  w.i32(a.response_status.value_or(0));
+  w.str(a.app);
+  w.str(a.tag);
+  w.str(a.method);
+  w.str(a.url);
+  w.headers(a.headers);
+  w.str(a.body);
+  w.str(a.last_error);
+  w.headers(a.response_headers);
+  w.str(a.response_body);
+  return w.take();
+}
+
+std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes) {
+  Reader r(bytes);
+  if (r.u8() != action_format) return std::nullopt;
+  StoredAction stored;
+  proto::Action& a = stored.action;
+  a.id = id;
+  stored.order = r.u64();
+  std::uint8_t state = r.u8();
+  if (state >= proto::action_state_count) return std::nullopt;
+  a.state = static_cast<proto::ActionState>(state);
+  a.attempts = r.u32();
+  a.created = from_ms(r.i64());
+  a.updated = from_ms(r.i64());
+  std::uint8_t flags = r.u8();
+  std::int64_t next = r.i64();
+  std::int32_t status = r.i32();
+  if ((flags & has_next_attempt) != 0) a.next_attempt = from_ms(next);
+  if ((flags & has_status) != 0) a.response_status = status;
+  a.app = r.str();
+  a.tag = r.str();
+  a.method = r.str();
+  a.url = r.str();
+  a.headers = r.headers();
+  a.body = r.str();
+  a.last_error = r.str();
+  a.response_headers = r.headers();
+  a.response_body = r.str();
+  if (!r.done()) return std::nullopt;
+  return stored;
+}
+
+// Event, format 1:
+//   u8 format, u8 type, 16 id bytes, i64 time, u32 attempt, u8 flags, i32 status,
+//   i64 next_attempt (both 0 unless flagged), str tag, str app, str error.
+std::string encode_event(const proto::Event& e) {
+  Writer w;
+  w.reserve(64 + e.tag.size() + e.app.size() + e.error.size());
+  w.u8(event_format);
+  w.u8(static_cast<std::uint8_t>(e.type));
+  for (auto b : e.id.bytes) w.u8(b);
+  w.i64(ms(e.time));
+  w.u32(e.attempt);
+  w.u8(static_cast<std::uint8_t>((e.next_attempt ? has_next_attempt : 0) | (e.status ? has_status : 0)));
+  w.i32(e.status.value_or(0));
+  w.i64(e.next_attempt ? ms(*e.next_attempt) : 0);
+  w.str(e.tag);
+  w.str(e.app);
+  w.str(e.error);
+  return w.take();
+}
+
+std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view bytes) {
+  Reader r(bytes);
+  if (r.u8() != event_format) return std::nullopt;
+  proto::Event e;
+  e.seq = seq;
+  std::uint8_t type = r.u8();
+  if (type > static_cast<std::uint8_t>(proto::EventType::cancelled)) return std::nullopt;
+  e.type = static_cast<proto::EventType>(type);
+  for (auto& b : e.id.bytes) b = r.u8();
+  e.time = from_ms(r.i64());
+  e.attempt = r.u32();
+  std::uint8_t flags = r.u8();
+  std::int32_t status = r.i32();
+  std::int64_t next = r.i64();
+  if ((flags & has_status) != 0) e.status = status;
+  if ((flags & has_next_attempt) != 0) e.next_attempt = from_ms(next);
+  e.tag = r.str();
+  e.app = r.str();
+  e.error = r.str();
+  if (!r.done()) return std::nullopt;
+  return e;
+}
+
+// ---- keys -------------------------------------------------------------------------------------
+
+namespace {
+void append_be(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+std::uint64_t read_be(std::string_view in) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(in[i]);
+  return v;
+}
+constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
+}  // namespace
+
+std::string u64_key(std::uint64_t value) {
+  std::string out;
+  out.reserve(8);
+  append_be(out, value);
+  return out;
+}
+
+std::optional<std::uint64_t> parse_u64_key(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  return read_be(key);
+}
+
+std::string tag_prefix(std::string_view tag) {
+  std::string out;
+  out.reserve(tag.size() + 9);
+  out.append(tag);
+  out.push_back('\0');
+  return out;
+}
+
+std::string tag_key(std::string_view tag, std::uint64_t order) {
+  std::string out = tag_prefix(tag);
+  append_be(out, order);
+  return out;
+}
+
+std::string due_key(proto::TimePoint next_attempt, std::uint64_t order) {
+  std::string out;
+  out.reserve(16);
+  append_be(out, static_cast<std::uint64_t>(ms(next_attempt)) ^ sign_bit);
+  append_be(out, order);
+  return out;
+}
+
+std::optional<proto::TimePoint> due_key_time(std::string_view key) {
+  if (key.size() != 16) return std::nullopt;
+  return from_ms(static_cast<std::int64_t>(read_be(key) ^ sign_bit));
+}
+
+std::string_view id_bytes(const proto::ActionId& id) {
+  return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
+}
+
+std::optional<proto::ActionId> id_from_bytes(std::string_view bytes) {
+  proto::ActionId id;
+  if (bytes.size() != id.bytes.size()) return std::nullopt;
+  std::memcpy(id.bytes.data(), bytes.data(), bytes.size());
+  return id;
+}
+
+}  // namespace bgsync::store::record

@@ -1,0 +1,50 @@
+// The on-disk forms of the outbox: binary action and event records, and the index keys.
+// Records start with a format version byte and hold fixed-width little-endian fields, then
+// u32-length-prefixed strings. Keys are big-endian so that LMDB's byte order is numeric order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bgsync/proto/types.hpp"
+
+namespace bgsync::store::record {
+
+// Bump on any change of a record's layout, and keep decoding the old ones.
+inline constexpr std::uint8_t action_format = 1;
+inline constexpr std::uint8_t event_format = 1;
+
+// An action plus what only the store needs: its enqueue order (from meta's next_order counter),
+// which places it in its tag's queue and breaks ties in the due index.
+struct StoredAction {
+  proto::Action action;
+  std::uint64_t order = 0;
+};
+
+// The id is the key, so it is not repeated in the value; likewise an event's seq.
+std::string encode_action(const StoredAction& stored);
+std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes);
+std::string encode_event(const proto::Event& event);
+std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view bytes);
+
+// ---- keys -------------------------------------------------------------------------------------
+
+std::string u64_key(std::uint64_t value);  // 8 bytes, big-endian
+std::optional<std::uint64_t> parse_u64_key(std::string_view key);
+
+// `tagq`: tag, NUL, order. Tags never contain NUL, so a tag's keys are contiguous and
+// tag_prefix(tag) seeks to its head.
+std::string tag_prefix(std::string_view tag);
+std::string tag_key(std::string_view tag, std::uint64_t order);
+
+// `due`: next attempt (ms since the epoch, sign bit flipped so that negative times sort first),
+// then order.
+std::string due_key(proto::TimePoint next_attempt, std::uint64_t order);
+std::optional<proto::TimePoint> due_key_time(std::string_view key);
+
+std::string_view id_bytes(const proto::ActionId& id);
+std::optional<proto::ActionId> id_from_bytes(std::string_view bytes);
+
+}  // namespace bgsync::store::record

@@ -1,0 +1,84 @@
+// Private to daemon/store: the body of a write transaction — every state change, its index
+// updates and its event. WriteTxn forwards to it; Outbox::open uses it to re-queue `sending`.
+//
+// Invariants kept by every operation (see store_env.hpp for the databases):
+//   queued    in actions; in tagq when tagged; in due iff untagged or the head of its tag
+//   sending   in actions, inflight, and tagq when tagged (it is then the head); never in due
+//   finished  (sent, failed, cancelled) only in actions
+// Operations check everything that can fail for a reason of the request's own before their
+// first write, so such an error leaves the transaction untouched; an LMDB error poisons it.
+// The meta counters are kept in memory and written once, at commit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/store/outbox.hpp"
+#include "daemon/store/record.hpp"
+#include "daemon/store/store_env.hpp"
+
+namespace bgsync::store::detail {
+
+class TxnWriter {
+ public:
+  // Throws std::system_error (code storage_error) only if LMDB cannot begin the transaction.
+  explicit TxnWriter(Store& store);
+  TxnWriter(const TxnWriter&) = delete;
+  TxnWriter& operator=(const TxnWriter&) = delete;
+
+  Result<Action> enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now);
+  Result<Action> mark_sending(const ActionId& id, TimePoint now);
+  Result<Action> mark_sent(const ActionId& id, const AttemptResult& result, TimePoint now);
+  Result<Action> mark_retry(const ActionId& id, const AttemptResult& result, TimePoint next_attempt, TimePoint now);
+  Result<Action> mark_failed(const ActionId& id, const AttemptResult& result, TimePoint now);
+  Result<std::vector<Action>> cancel(const proto::CancelArgs& args, TimePoint now);
+  Result<Action> retry(const ActionId& id, TimePoint now);
+  Result<void> set_paused(bool paused);
+  Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);
+  // Moves every `sending` action back to `queued`, due now, with a `retry` event.
+  Result<std::size_t> recover_inflight(TimePoint now);
+
+  bool poisoned() const noexcept { return poison_.has_value(); }
+  // On a poisoned transaction: aborts and returns the error that poisoned it.
+  Result<void> commit();
+  const std::vector<Event>& events() const noexcept { return events_; }
+
+ private:
+  using Stored = record::StoredAction;
+
+  Result<void> usable() const;
+  proto::Error fail(int rc, std::string_view what);  // poisons
+  proto::Error fail(proto::Error error);             // poisons
+  Result<void> put(MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view what);
+  Result<void> del(MDB_dbi dbi, std::string_view key, std::string_view what);
+
+  Result<std::optional<Stored>> load(const ActionId& id);
+  Result<Stored> load_existing(const ActionId& id);  // not_found when absent
+  Result<void> save(const Stored& stored);
+  // The id heading `tag`'s queue, if any.
+  Result<std::optional<ActionId>> head_of(std::string_view tag);
+  // Whether a queued action is (or, when finished, would be) in the due index.
+  Result<bool> in_due(const Stored& stored);
+  // After `tag`'s head left tagq: puts the new head, if queued, into due.
+  Result<void> promote_head(std::string_view tag);
+  // Takes a sending action out of inflight and tagq (letting the next go) and records the result.
+  Result<void> finish_sending(Stored& stored, proto::ActionState to, const AttemptResult& result, TimePoint now);
+  Result<Action> cancel_one(Stored stored, TimePoint now);
+  Result<void> append_event(proto::EventType type, const Action& action, TimePoint now,
+                            std::optional<int> status = std::nullopt, std::string error = {},
+                            std::optional<TimePoint> next_attempt = std::nullopt);
+  void move_count(proto::ActionState from, proto::ActionState to);
+
+  Store& store_;
+  lmdb::Txn txn_;
+  Meta meta_;
+  bool meta_dirty_ = false;
+  bool finished_ = false;
+  std::optional<proto::Error> poison_;
+  std::vector<Event> events_;
+};
+
+}  // namespace bgsync::store::detail

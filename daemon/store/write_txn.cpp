@@ -1,0 +1,44 @@
+// WriteTxn: the public face of one outbox write transaction, forwarding to detail::TxnWriter.
+// Only the CommitQueue's writer thread makes these (and tests), one at a time per outbox.
+#include "daemon/store/outbox.hpp"
+
+#include "daemon/store/store_env.hpp"
+#include "daemon/store/txn_writer.hpp"
+
+namespace bgsync::store {
+
+struct WriteTxn::Impl {
+  explicit Impl(detail::Store& store) : writer(store) {}
+  detail::TxnWriter writer;
+};
+
+WriteTxn::WriteTxn(Outbox& outbox) : impl_(std::make_unique<Impl>(outbox.impl_->store)) {}
+WriteTxn::~WriteTxn() = default;
+
+Result<Action> WriteTxn::enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now) {
+  return impl_->writer.enqueue(request, id, now);
+}
+Result<Action> WriteTxn::mark_sending(const ActionId& id, TimePoint now) { return impl_->writer.mark_sending(id, now); }
+Result<Action> WriteTxn::mark_sent(const ActionId& id, const AttemptResult& result, TimePoint now) {
+  return impl_->writer.mark_sent(id, result, now);
+}
+Result<Action> WriteTxn::mark_retry(const ActionId& id, const AttemptResult& result, TimePoint next_attempt,
+                                    TimePoint now) {
+  return impl_->writer.mark_retry(id, result, next_attempt, now);
+}
+Result<Action> WriteTxn::mark_failed(const ActionId& id, const AttemptResult& result, TimePoint now) {
+  return impl_->writer.mark_failed(id, result, now);
+}
+Result<std::vector<Action>> WriteTxn::cancel(const proto::CancelArgs& args, TimePoint now) {
+  return impl_->writer.cancel(args, now);
+}
+Result<Action> WriteTxn::retry(const ActionId& id, TimePoint now) { return impl_->writer.retry(id, now); }
+Result<void> WriteTxn::set_paused(bool paused) { return impl_->writer.set_paused(paused); }
+Result<std::size_t> WriteTxn::prune_events(TimePoint cutoff, std::size_t max) {
+  return impl_->writer.prune_events(cutoff, max);
+}
+bool WriteTxn::poisoned() const noexcept { return impl_->writer.poisoned(); }
+Result<void> WriteTxn::commit() { return impl_->writer.commit(); }
+const std::vector<Event>& WriteTxn::events() const noexcept { return impl_->writer.events(); }
+
+}  // namespace bgsync::store

@@ -1,0 +1,210 @@
+// What survives a restart or a crash: `sending` actions re-queued at open, uncommitted work
+// gone, counters and the paused flag kept; a full outbox refuses cleanly and stays readable;
+// an outbox from a newer bgsyncd is refused.
+#include "daemon/store/outbox.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "daemon/store/record.hpp"
+#include "tests/store/store_test_support.hpp"
+
+namespace bgsync::store::test {
+namespace {
+
+using proto::ActionState;
+using proto::errc;
+using proto::EventType;
+
+TimePoint wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+TEST_CASE("actions left sending are queued again at open", "[store][recovery]") {
+  TempDir dir;
+  const ActionId u1 = make_id(1), t1 = make_id(2), t2 = make_id(3), u2 = make_id(4);
+  {
+    auto outbox = open_outbox(dir.path());
+    write(*outbox, [&](WriteTxn& txn) {
+      check(txn.enqueue(request(""), u1, at(t0)));
+      check(txn.enqueue(request("T"), t1, at(t0)));
+      check(txn.enqueue(request("T"), t2, at(t0)));
+      check(txn.enqueue(request(""), u2, at(t0)));
+      check(txn.mark_sending(u1, at(t0)));
+      check(txn.mark_sending(t1, at(t0)));
+    });
+    // A crash between the attempt and recording its outcome: the result never commits.
+    WriteTxn lost(*outbox);
+    check(lost.mark_sent(u1, AttemptResult{200, {}, {}, {}}, at(t0 + 1)));
+  }
+  const TimePoint before = wall_now();
+  auto outbox = open_outbox(dir.path());
+  REQUIRE(outbox->recovered() == 2);
+  for (const auto& id : {u1, t1}) {
+    auto a = check(outbox->get(id));
+    REQUIRE(a->state == ActionState::queued);
+    REQUIRE(a->attempts == 1);
+    REQUIRE(a->next_attempt >= before);
+    REQUIRE(a->last_error == "daemon restarted during the attempt");
+  }
+  auto due = due_ids(*outbox);
+  REQUIRE(due.size() == 3);  // u2 (due at t0) first, then the recovered ones; t2 still waits
+  REQUIRE(due[0] == u2);
+  REQUIRE(std::find(due.begin(), due.end(), t2) == due.end());
+  auto counts = check(outbox->counts());
+  REQUIRE(counts[ActionState::queued] == 4);
+  REQUIRE(counts[ActionState::sending] == 0);
+
+  auto events = check(outbox->events_after(6, 10));
+  REQUIRE(events.size() == 2);
+  for (const auto& e : events) {
+    REQUIRE(e.type == EventType::retry);
+    REQUIRE(e.attempt == 1);
+    REQUIRE(e.error == "daemon restarted during the attempt");
+    REQUIRE(e.next_attempt);
+  }
+  REQUIRE(check(outbox->last_seq()) == 8);
+
+  // Recovered actions carry on normally, and a second open finds nothing to recover.
+  write(*outbox, [&](WriteTxn& txn) {
+    check(txn.mark_sending(t1, at(t0 + 5)));
+    check(txn.mark_sent(t1, AttemptResult{204, {}, {}, {}}, at(t0 + 6)));
+  });
+  outbox.reset();
+  outbox = open_outbox(dir.path());
+  REQUIRE(outbox->recovered() == 0);
+  due = due_ids(*outbox);
+  REQUIRE(std::find(due.begin(), due.end(), t2) != due.end());
+  counts = check(outbox->counts());
+  REQUIRE(counts[ActionState::queued] == 3);
+  REQUIRE(counts[ActionState::sent] == 1);
+  require_counts_match(*outbox);
+}
+
+TEST_CASE("a process that dies mid-flight loses nothing committed", "[store][recovery]") {
+  TempDir dir;
+  const ActionId a = make_id(1);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // No Catch2 here: report by exit code, and die without closing anything.
+    auto outbox = Outbox::open(OutboxOptions{dir.path(), std::size_t{1} << 30});
+    if (!outbox) ::_exit(2);
+    WriteTxn txn(**outbox);
+    if (!txn.enqueue(request("T"), a, at(t0)) || !txn.mark_sending(a, at(t0)) || !txn.commit()) ::_exit(3);
+    WriteTxn pending(**outbox);
+    if (!pending.enqueue(request("T"), make_id(2), at(t0))) ::_exit(4);
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto outbox = open_outbox(dir.path());
+  REQUIRE(outbox->recovered() == 1);
+  REQUIRE(check(outbox->get(a))->state == ActionState::queued);
+  REQUIRE_FALSE(check(outbox->get(make_id(2))));
+  REQUIRE(due_ids(*outbox) == std::vector{a});
+  REQUIRE(check(outbox->counts())[ActionState::queued] == 1);
+}
+
+TEST_CASE("paused survives a restart", "[store][recovery]") {
+  TempDir dir;
+  {
+    auto outbox = open_outbox(dir.path());
+    write(*outbox, [](WriteTxn& txn) { check(txn.set_paused(true)); });
+    REQUIRE(check(outbox->paused()));
+  }
+  {
+    auto outbox = open_outbox(dir.path());
+    REQUIRE(check(outbox->paused()));
+    write(*outbox, [](WriteTxn& txn) { check(txn.set_paused(false)); });
+  }
+  REQUIRE_FALSE(check(open_outbox(dir.path())->paused()));
+}
+
+TEST_CASE("a full outbox says so and keeps what it had", "[store][full]") {
+  TempDir dir;
+  constexpr std::size_t map_size = std::size_t{1} << 20;
+  const std::string big(64 * 1024, 'b');
+  std::vector<std::uint64_t> stored;
+  std::optional<proto::Error> error;
+  {
+    auto outbox = open_outbox(dir.path(), map_size);
+    for (std::uint64_t i = 1; i <= 200 && !error; ++i) {
+      WriteTxn txn(*outbox);
+      auto a = txn.enqueue(request("", "test", big + std::to_string(i)), make_id(i), at(t0));
+      if (!a) {
+        REQUIRE(txn.poisoned());
+        error = a.error();
+        // A poisoned transaction refuses further work and cannot commit.
+        REQUIRE(txn.set_paused(true).error().code == errc::storage_full);
+        REQUIRE(txn.commit().error().code == errc::storage_full);
+      } else if (auto c = txn.commit(); !c) {
+        error = c.error();
+      } else {
+        stored.push_back(i);
+      }
+    }
+    REQUIRE(error);
+    REQUIRE(error->code == errc::storage_full);
+    INFO(error->message);
+    REQUIRE(error->message.find("the outbox is full (map size 1 MiB or disk)") == 0);
+    REQUIRE(stored.size() >= 3);
+  }
+  auto outbox = open_outbox(dir.path(), map_size);
+  REQUIRE(check(outbox->counts())[ActionState::queued] == stored.size());
+  for (auto i : stored) {
+    auto a = check(outbox->get(make_id(i)));
+    REQUIRE(a);
+    REQUIRE(a->body == big + std::to_string(i));
+  }
+  REQUIRE(check(outbox->last_seq()) == stored.size());
+}
+
+TEST_CASE("an outbox from a newer bgsyncd is refused", "[store][schema]") {
+  TempDir dir;
+  open_outbox(dir.path()).reset();
+  {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    REQUIRE(mdb_env_set_maxdbs(env, 8) == 0);
+    REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi meta = 0;
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    std::string key = "schema";
+    std::string value = record::u64_key(99);
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{value.size(), value.data()};
+    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+  }
+  auto outbox = Outbox::open(OutboxOptions{dir.path(), std::size_t{1} << 30});
+  REQUIRE(outbox.has_error());
+  REQUIRE(outbox.error().code == errc::storage_error);
+  INFO(outbox.error().message);
+  REQUIRE(outbox.error().message.find("newer bgsyncd (schema 99") != std::string::npos);
+}
+
+TEST_CASE("open reports where and why it failed", "[store][open]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  const auto file = dir.path() / "not-a-dir";
+  { std::ofstream(file) << "x"; }
+  auto outbox = Outbox::open(OutboxOptions{file, std::size_t{1} << 30});
+  REQUIRE(outbox.has_error());
+  REQUIRE(outbox.error().code == errc::storage_error);
+  INFO(outbox.error().message);
+  REQUIRE(outbox.error().message.find(file.string()) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace bgsync::store::test
