@@ -1,0 +1,227 @@
+// A client connection: request reader, per-request coroutines, and the bounded writer.
+#include "daemon/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/event_hub.hpp"
+#include "daemon/handlers/handlers.hpp"
+#include "daemon/store/outbox.hpp"
+
+namespace bgsync::daemon {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+// Events read from the log per catch-up step, and how many bytes one write gathers.
+constexpr std::size_t catch_up_batch = 256;
+constexpr std::size_t write_gather_bytes = 256 * 1024;
+
+bool blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+}  // namespace
+
+Connection::Connection(Socket socket, Services& services, std::uint64_t number)
+    : socket_(std::move(socket)),
+      services_(services),
+      number_(number),
+      writer_wake_(socket_.get_executor()),
+      reader_wake_(socket_.get_executor()) {}
+
+Connection::~Connection() { services_.hub.remove(this); }
+
+void Connection::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+}
+
+void Connection::shutdown() {
+  reading_ = false;
+  read_cancel_.emit(asio::cancellation_type::terminal);
+  reader_wake_.cancel();
+  wake_writer();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  reading_ = false;
+  services_.hub.remove(this);
+  subscriptions_.clear();
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  reader_wake_.cancel();
+  wake_writer();
+}
+
+asio::awaitable<void> Connection::read_loop() {
+  std::string buffer;
+  while (reading_ && !closed_) {
+    auto [ec, n] = co_await asio::async_read_until(
+        socket_, asio::dynamic_buffer(buffer, proto::max_frame_size), '\n',
+        asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
+    if (ec == asio::error::not_found) {
+      // The buffer reached the cap without a newline: the frame is too large. The stream cannot
+      // be resynchronised cheaply, so answer and close.
+      spdlog::warn("connection {}: frame over {} bytes; closing it", number_, proto::max_frame_size);
+      send(proto::make_error_reply(nullptr, proto::make_error(proto::errc::frame_too_large,
+                                                                "frame exceeds " + std::to_string(proto::max_frame_size) +
+                                                                    " bytes; closing the connection")));
+      break;
+    }
+    if (ec) break;  // EOF, reset, or shutdown()
+    const std::string_view frame(buffer.data(), n);
+    if (!blank(frame)) {
+      auto message = proto::decode_frame(frame);
+      if (!message) {
+        spdlog::warn("connection {}: {}; closing it", number_, message.error().message);
+        send(proto::make_error_reply(nullptr, message.error()));
+        buffer.erase(0, n);
+        break;
+      }
+      ++pending_;
+      asio::co_spawn(socket_.get_executor(), handle(std::move(*message)), asio::detached);
+    }
+    buffer.erase(0, n);
+    while (pending_ >= max_pending_requests && reading_ && !closed_) {
+      reader_wake_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await reader_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+  reading_ = false;
+  wake_writer();  // the writer closes once what is pending has been answered
+}
+
+asio::awaitable<void> Connection::handle(json::object message) {
+  auto self = shared_from_this();  // keep the connection alive until the reply is queued
+  const json::value id = proto::request_id(message);
+  json::object reply;
+  try {
+    auto request = proto::parse_request(message);
+    if (!request) {
+      reply = proto::make_error_reply(id, request.error());
+    } else {
+      RequestContext context{services_, *this};
+      auto result = co_await find_handler(request->op)(context, request->message);
+      reply = result ? proto::make_ok_reply(id, std::move(*result)) : proto::make_error_reply(id, result.error());
+    }
+  } catch (const std::exception& e) {
+    // A bug, not bad input: answer it as such and keep serving everybody.
+    spdlog::error("connection {}: internal error: {}", number_, e.what());
+    reply = proto::make_error_reply(id, proto::make_error(proto::errc::internal, e.what()));
+  }
+  send(reply);
+  --pending_;
+  reader_wake_.cancel();
+}
+
+void Connection::send(const json::object& message) {
+  if (closed_) return;
+  auto frame = proto::encode_frame(message);
+  out_bytes_ += frame.size();
+  out_.push_back(std::move(frame));
+  wake_writer();
+}
+
+void Connection::wake_writer() { writer_wake_.cancel(); }
+
+asio::awaitable<void> Connection::write_loop() {
+  auto self = shared_from_this();
+  std::string batch;
+  while (!closed_) {
+    if (out_.empty() && catch_up()) continue;
+    if (out_.empty()) {
+      if (!reading_ && pending_ == 0) break;  // nothing more will come
+      writer_wake_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await writer_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    // Gather several frames into one write: fewer syscalls for pipelined replies and events.
+    batch.clear();
+    while (!out_.empty() && (batch.empty() || batch.size() + out_.front().size() <= write_gather_bytes)) {
+      batch += out_.front();
+      out_bytes_ -= out_.front().size();
+      out_.pop_front();
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+  }
+  close();
+}
+
+proto::SubscribeResult Connection::subscribe(const proto::SubscribeArgs& args, std::uint64_t last_seq,
+                                             std::uint64_t first_seq) {
+  const auto id = next_subscription_++;
+  Subscription sub;
+  sub.tag = args.tag;
+  if (args.since) {
+    // Replay from the log first; the writer switches the subscription to live once caught up.
+    sub.last_seq = *args.since;
+    sub.live = *args.since >= last_seq;
+  } else {
+    sub.last_seq = last_seq;
+    sub.live = true;
+  }
+  subscriptions_.emplace(id, std::move(sub));
+  services_.hub.add(this);
+  wake_writer();
+  return proto::SubscribeResult{id, last_seq, first_seq};
+}
+
+bool Connection::unsubscribe(std::uint64_t subscription) {
+  const bool erased = subscriptions_.erase(subscription) > 0;
+  if (subscriptions_.empty()) services_.hub.remove(this);
+  return erased;
+}
+
+void Connection::on_events(const std::vector<proto::Event>& events) {
+  if (closed_) return;
+  for (auto& [id, sub] : subscriptions_) {
+    if (!sub.live) continue;
+    for (const auto& event : events) {
+      if (event.seq <= sub.last_seq) continue;  // already taken from the log
+      if (out_bytes_ >= event_queue_cap) {
+        // The client is not keeping up: stop buffering, read the log when it has drained.
+        sub.live = false;
+        break;
+      }
+      sub.last_seq = event.seq;
+      if (sub.tag && *sub.tag != event.tag) continue;
+      send(proto::make_event_push(id, event));
+    }
+  }
+}
+
+bool Connection::catch_up() {
+  bool queued = false;  // true when the log gave us events: the writer should look again
+  for (auto& [id, sub] : subscriptions_) {
+    if (sub.live) continue;
+    auto events = services_.outbox.events_after(sub.last_seq, catch_up_batch);
+    if (!events) {
+      spdlog::error("connection {}: cannot read the event log: {}", number_, events.error().message);
+      continue;
+    }
+    queued = queued || !events->empty();  // progress, even if the tag filter kept none
+    for (const auto& event : *events) {
+      sub.last_seq = event.seq;
+      if (sub.tag && *sub.tag != event.tag) continue;
+      send(proto::make_event_push(id, event));
+    }
+    // Everything committed before this read is now queued; what commits later reaches us live
+    // (on_events skips what this read already took, by seq).
+    if (events->size() < catch_up_batch) sub.live = true;
+    if (out_bytes_ >= event_queue_cap) break;
+  }
+  return queued;
+}
+
+}  // namespace bgsync::daemon

@@ -1,0 +1,44 @@
+// The control socket: a Unix stream socket (never abstract) in a private directory. Each accepted
+// peer must be our own uid (SO_PEERCRED) or it is refused and logged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "bgsync/proto/codec.hpp"
+#include "daemon/services.hpp"
+
+namespace bgsync::daemon {
+
+class Connection;
+
+class ControlServer {
+ public:
+  ControlServer(boost::asio::any_io_executor executor, Services& services);
+
+  // Binds `path` (replacing a stale socket file: the caller holds the instance lock), makes it
+  // 0600 and listens.
+  proto::Result<void> listen(const std::string& path);
+  void start();
+  // Stops accepting; open connections finish their requests in progress, then close.
+  void stop();
+  std::size_t open_connections();
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+
+  boost::asio::any_io_executor executor_;
+  Services& services_;
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  std::vector<std::weak_ptr<Connection>> connections_;
+  std::uint64_t accepted_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace bgsync::daemon

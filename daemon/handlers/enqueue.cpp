@@ -1,0 +1,25 @@
+// enqueue: store a new action durably, then answer. The reply leaves only after the group commit
+// that holds it has reached the disk.
+#include "daemon/handlers/handlers.hpp"
+
+#include "daemon/id_generator.hpp"
+#include "daemon/scheduler.hpp"
+#include "daemon/store/commit_queue.hpp"
+
+namespace bgsync::daemon {
+
+HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& message) {
+  auto request = proto::parse_enqueue(message);
+  if (!request) co_return request.error();
+  const auto id = ctx.services.ids.next();
+  // Jobs are named locals: g++ 12 destroys non-trivial temporaries inside co_await twice.
+  store::CommitQueue::Job<proto::Action> job = [id, request = std::move(*request)](store::WriteTxn& txn) {
+    return txn.enqueue(request, id, now_ms());
+  };
+  auto action = co_await ctx.services.commits.run(std::move(job));
+  if (!action) co_return action.error();
+  ctx.services.scheduler.wake();
+  co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
+}
+
+}  // namespace bgsync::daemon

@@ -1,0 +1,42 @@
+// The operations bgsyncd answers: one handler per protocol op, listed in one table
+// (handlers/table.cpp), each in its own file. A handler validates its arguments with the proto
+// parsers, does its work, and returns the reply's result fields or a coded error.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "bgsync/proto/codec.hpp"
+#include "daemon/services.hpp"
+
+namespace bgsync::daemon {
+
+class Connection;
+
+struct RequestContext {
+  Services& services;
+  Connection& connection;
+};
+
+using HandlerResult = boost::asio::awaitable<proto::Result<boost::json::object>>;
+using Handler = HandlerResult (*)(RequestContext& context, const boost::json::object& message);
+
+// The handler of `op`; every proto::Op has one.
+Handler find_handler(proto::Op op) noexcept;
+
+// Wall-clock now, as the outbox records it.
+proto::TimePoint now_ms() noexcept;
+
+HandlerResult handle_hello(RequestContext&, const boost::json::object&);
+HandlerResult handle_enqueue(RequestContext&, const boost::json::object&);
+HandlerResult handle_get(RequestContext&, const boost::json::object&);
+HandlerResult handle_list(RequestContext&, const boost::json::object&);
+HandlerResult handle_cancel(RequestContext&, const boost::json::object&);
+HandlerResult handle_retry(RequestContext&, const boost::json::object&);
+HandlerResult handle_status(RequestContext&, const boost::json::object&);
+HandlerResult handle_pause(RequestContext&, const boost::json::object&);
+HandlerResult handle_resume(RequestContext&, const boost::json::object&);
+HandlerResult handle_subscribe(RequestContext&, const boost::json::object&);
+HandlerResult handle_unsubscribe(RequestContext&, const boost::json::object&);
+
+}  // namespace bgsync::daemon

@@ -1,0 +1,27 @@
+// status: is the daemon sending, and how many actions are in each state.
+#include "daemon/handlers/handlers.hpp"
+
+#include "daemon/scheduler.hpp"
+#include "daemon/store/outbox.hpp"
+
+namespace bgsync::daemon {
+
+HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
+  auto& outbox = ctx.services.outbox;
+  proto::Status status;
+  status.version = BGSYNC_VERSION;
+  status.online = true;  // until the network watcher lands, every destination counts as reachable
+  status.paused = ctx.services.scheduler.paused();
+  auto counts = outbox.counts();
+  if (!counts) co_return counts.error();
+  status.counts = *counts;
+  auto last = outbox.last_seq();
+  if (!last) co_return last.error();
+  status.last_seq = *last;
+  auto due = outbox.due(1);
+  if (!due) co_return due.error();
+  if (!due->empty()) status.next_attempt = due->front().next_attempt;
+  co_return proto::to_json(status);
+}
+
+}  // namespace bgsync::daemon

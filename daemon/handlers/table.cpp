@@ -1,0 +1,38 @@
+// The operation table: the index a newcomer reads first. Sorted by name, one row per op.
+#include "daemon/handlers/handlers.hpp"
+
+#include <array>
+#include <chrono>
+#include <utility>
+
+namespace bgsync::daemon {
+namespace {
+
+constexpr std::array<std::pair<proto::Op, Handler>, 11> table{{
+    {proto::Op::cancel, handle_cancel},
+    {proto::Op::enqueue, handle_enqueue},
+    {proto::Op::get, handle_get},
+    {proto::Op::hello, handle_hello},
+    {proto::Op::list, handle_list},
+    {proto::Op::pause, handle_pause},
+    {proto::Op::resume, handle_resume},
+    {proto::Op::retry, handle_retry},
+    {proto::Op::status, handle_status},
+    {proto::Op::subscribe, handle_subscribe},
+    {proto::Op::unsubscribe, handle_unsubscribe},
+}};
+
+}  // namespace
+
+Handler find_handler(proto::Op op) noexcept {
+  for (const auto& [o, h] : table) {
+    if (o == op) return h;
+  }
+  return nullptr;
+}
+
+proto::TimePoint now_ms() noexcept {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace bgsync::daemon

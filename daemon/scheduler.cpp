@@ -1,0 +1,186 @@
+// The send loop: pick due actions from the outbox index, make their HTTP requests, record outcomes.
+#include "daemon/scheduler.hpp"
+
+#include <algorithm>
+#include <strings.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/handlers/handlers.hpp"
+#include "daemon/store/commit_queue.hpp"
+#include "daemon/store/outbox.hpp"
+
+namespace bgsync::daemon {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string* find_header(const proto::Headers& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (h.name.size() == name.size() && ::strncasecmp(h.name.data(), name.data(), name.size()) == 0) return &h.value;
+  }
+  return nullptr;
+}
+
+bool is_gone(const proto::Error& e) {
+  // The action was cancelled (or retried by hand) while its attempt was on the wire.
+  return e.code == proto::errc::bad_state || e.code == proto::errc::not_found;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
+                     http::Client& http, RetryPolicy retry, std::size_t parallel)
+    : executor_(executor),
+      outbox_(outbox),
+      commits_(commits),
+      http_(http),
+      retry_(retry),
+      parallel_(parallel),
+      timer_(executor),
+      rng_(std::random_device{}()) {}
+
+void Scheduler::start(bool paused) {
+  paused_ = paused;
+  asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void Scheduler::wake() {
+  woken_ = true;
+  timer_.cancel();
+}
+
+void Scheduler::set_paused(bool paused) {
+  paused_ = paused;
+  wake();
+}
+
+void Scheduler::stop() {
+  stopping_ = true;
+  timer_.cancel();
+  for (auto& [id, signal] : in_flight_) signal->emit(asio::cancellation_type::terminal);
+}
+
+asio::awaitable<void> Scheduler::run() {
+  while (!stopping_) {
+    woken_ = false;
+    auto wake_at = std::chrono::steady_clock::time_point::max();
+    if (!paused_ && in_flight_.size() < parallel_) {
+      // Actions we decided to send but whose `sending` is not committed yet are still listed.
+      auto due = outbox_.due(parallel_ + in_flight_.size());
+      if (!due) {
+        spdlog::error("cannot read the outbox's due index: {}", due.error().message);
+        wake_at = std::chrono::steady_clock::now() + 1s;
+      } else {
+        const auto now = now_ms();
+        for (const auto& entry : *due) {
+          if (in_flight_.size() >= parallel_) break;
+          if (in_flight_.contains(entry.id)) continue;
+          if (entry.next_attempt > now) {
+            wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
+            break;
+          }
+          in_flight_.emplace(entry.id, std::make_shared<asio::cancellation_signal>());
+          asio::co_spawn(executor_, attempt(entry.id), asio::detached);
+        }
+      }
+    }
+    if (woken_) continue;  // woken while we looked: look again before sleeping
+    timer_.expires_at(wake_at);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
+  auto signal = in_flight_.at(id);
+  struct Done {  // however the attempt ends, free its slot and look for more work
+    Scheduler& s;
+    proto::ActionId id;
+    ~Done() {
+      s.in_flight_.erase(id);
+      if (!s.stopping_) s.wake();
+    }
+  } done{*this, id};
+
+  // Jobs and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a
+  // co_await expression twice.
+  store::CommitQueue::Job<proto::Action> mark = [id](store::WriteTxn& txn) { return txn.mark_sending(id, now_ms()); };
+  auto marked = co_await commits_.run(std::move(mark));
+  if (!marked) {
+    if (!is_gone(marked.error())) spdlog::error("action {}: cannot start an attempt: {}", id.to_string(), marked.error().message);
+    co_return;
+  }
+  proto::Action action = std::move(*marked);
+  const auto id_text = action.id.to_string();
+
+  store::AttemptResult result;
+  Verdict verdict = Verdict::retry;
+  std::optional<std::chrono::milliseconds> delay;
+  if (paused_ || stopping_) {
+    // Paused while `sending` was being committed: nothing may leave the machine, so put it back.
+    result.error = "held back: sending was paused";
+    delay = 0ms;
+  } else {
+    http::Request request{action.method, action.url, action.headers, action.body};
+    if (!find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
+    spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
+    const auto started = std::chrono::steady_clock::now();
+    // Bound to the action's signal so that stop() can abort a request that is on the wire.
+    auto sending = asio::co_spawn(executor_, http_.send(request),
+                                  asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
+    auto response = co_await std::move(sending);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    if (stopping_) co_return;  // left `sending`: queued again at the next start
+    if (response) {
+      result.status = response->status;
+      verdict = classify_status(response->status);
+      if (verdict != Verdict::sent) result.error = "HTTP " + std::to_string(response->status) + " from the server";
+      if (verdict == Verdict::retry) {
+        if (const auto* value = find_header(response->headers, "Retry-After")) delay = parse_retry_after(*value, now_ms());
+      }
+      result.headers = std::move(response->headers);
+      result.body = std::move(response->body);
+      spdlog::info("action {}: {} {} -> {} in {} ms (attempt {})", id_text, action.method, action.url, response->status,
+                   took.count(), action.attempts);
+    } else {
+      result.error = response.error().message;
+      verdict = response.error().code == http::errc::bad_url ? Verdict::failed : Verdict::retry;
+      spdlog::info("action {}: {} {} -> {} (attempt {})", id_text, action.method, action.url, result.error, action.attempts);
+    }
+    if (verdict == Verdict::retry && retry_.max_attempts != 0 && action.attempts >= retry_.max_attempts) {
+      verdict = Verdict::failed;
+      result.error = "gave up after " + std::to_string(action.attempts) + " attempts; last: " + result.error;
+    }
+  }
+  if (verdict == Verdict::retry) {
+    auto d = delay.value_or(retry_.backoff(action.attempts, rng_));
+    delay = std::min(d, retry_.retry_after_cap);
+  }
+
+  // Record the outcome. A storage error (disk full) must not lose it: keep trying, slowly.
+  for (auto pause = 1s; !stopping_; pause = std::min(pause * 2, std::chrono::seconds(60))) {
+    store::CommitQueue::Job<proto::Action> record = [id, verdict, result, delay](store::WriteTxn& txn) {
+      const auto now = now_ms();
+      switch (verdict) {
+        case Verdict::sent: return txn.mark_sent(id, result, now);
+        case Verdict::failed: return txn.mark_failed(id, result, now);
+        case Verdict::retry: break;
+      }
+      return txn.mark_retry(id, result, now + *delay, now);
+    };
+    auto recorded = co_await commits_.run(std::move(record));
+    if (recorded || is_gone(recorded.error()) || recorded.error().code == proto::errc::shutting_down) break;
+    spdlog::error("action {}: cannot record the outcome ({}); trying again in {} s", id_text, recorded.error().message,
+                  pause.count());
+    asio::steady_timer wait(executor_, pause);
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+}  // namespace bgsync::daemon

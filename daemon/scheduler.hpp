@@ -1,0 +1,69 @@
+// The scheduler decides what leaves the machine and when. It reads the outbox's `due` index
+// (queued heads of their tags, by next attempt time), sends up to `parallel` actions at once,
+// records each outcome through the commit queue, and sleeps until the next action is due or
+// something wakes it (an enqueue, a retry, a resume, a finished send).
+//
+// An attempt is: mark `sending` (durable, attempt counted) -> HTTP request -> mark `sent`,
+// `failed`, or `queued` again with a backoff. If the daemon dies in between, the outbox finds the
+// action in `sending` at start-up and queues it again: delivery is at-least-once, and every
+// attempt of an action carries the same Idempotency-Key so servers can make it exactly-once.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <random>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bgsync/proto/types.hpp"
+#include "daemon/http/http_client.hpp"
+#include "daemon/retry_policy.hpp"
+
+namespace bgsync::store {
+class Outbox;
+class CommitQueue;
+}  // namespace bgsync::store
+
+namespace bgsync::daemon {
+
+class Scheduler {
+ public:
+  Scheduler(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
+            http::Client& http, RetryPolicy retry, std::size_t parallel);
+
+  void start(bool paused);
+  // Something may be due now: look again.
+  void wake();
+  // While paused nothing is sent; attempts already on the wire finish.
+  void set_paused(bool paused);
+  bool paused() const noexcept { return paused_; }
+  // Stops the loop and aborts attempts on the wire; those stay `sending` in the outbox and are
+  // queued again at the next start.
+  void stop();
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> attempt(proto::ActionId id);
+
+  boost::asio::any_io_executor executor_;
+  store::Outbox& outbox_;
+  store::CommitQueue& commits_;
+  http::Client& http_;
+  RetryPolicy retry_;
+  std::size_t parallel_;
+  boost::asio::steady_timer timer_;
+  bool paused_ = false;
+  bool stopping_ = false;
+  bool woken_ = false;  // wake() came while the loop was not waiting on timer_
+  std::mt19937_64 rng_;
+  // Actions between the decision to send and the recorded outcome, with the signal that aborts
+  // their HTTP request on stop().
+  std::map<proto::ActionId, std::shared_ptr<boost::asio::cancellation_signal>> in_flight_;
+};
+
+}  // namespace bgsync::daemon

@@ -1,0 +1,27 @@
+// The daemon's long-lived parts, handed by reference to connections and request handlers so
+// each finds what it needs in one place. Owned by Daemon; all used on the io_context thread.
+#pragma once
+
+#include "daemon/options.hpp"
+
+namespace bgsync::store {
+class Outbox;
+class CommitQueue;
+}  // namespace bgsync::store
+
+namespace bgsync::daemon {
+
+class Scheduler;
+class EventHub;
+class IdGenerator;
+
+struct Services {
+  store::Outbox& outbox;
+  store::CommitQueue& commits;
+  Scheduler& scheduler;
+  EventHub& hub;
+  IdGenerator& ids;
+  const DaemonOptions& options;
+};
+
+}  // namespace bgsync::daemon
