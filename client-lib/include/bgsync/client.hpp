@@ -1,0 +1,99 @@
+// bgsync::Client — the synchronous client: one blocking request/reply at a time over bgsyncd's
+// Unix socket. What syncctl uses, and what an app uses to enqueue work from any thread of its own.
+#pragma once
+
+#include "bgsync/connect_options.hpp"
+#include "bgsync/errors.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bgsync {
+
+// A connection to bgsyncd. Each call sends one request and blocks until its reply arrives or
+// ConnectOptions::timeout passes. No threads, no event loop: connect + enqueue take a few ms.
+//
+// Thread safety: not thread-safe. Use a Client from one thread at a time (a mutex around it, or
+// one Client per thread; connections are cheap). Distinct Clients are independent.
+//
+// Movable, not copyable. A moved-from Client may only be destroyed or assigned to.
+//
+// Errors common to every call after connect():
+//   client_errc::connection_lost  the daemon closed the connection or it broke; also every call
+//                                 after a timeout or protocol_error (the connection is dropped then,
+//                                 because a late reply would be taken for the next one's)
+//   client_errc::timeout          no reply within the timeout
+//   client_errc::protocol_error   the reply is not valid protocol
+//   errc::shutting_down           the daemon is stopping
+//   errc::internal                a bug in the daemon; the message says what failed
+//   errc::frame_too_large         the request is larger than the daemon's max_frame (a huge body)
+class Client {
+public:
+  // Connects to proto::resolve_socket_path(options.socket_path) and says hello (protocol version 1).
+  // Errors:
+  //   client_errc::not_running          no socket file there, or nothing listens on it
+  //   client_errc::permission_denied    EACCES on the socket or its directory, or the daemon runs as
+  //                                     another user (it only serves its own)
+  //   client_errc::unsupported_version  the daemon does not speak protocol version 1
+  //   client_errc::connection_lost, timeout, protocol_error
+  //   a std::errc code (e.g. filename_too_long) for a path that cannot be a Unix socket address
+  static Result<Client> connect(const ConnectOptions& options = {});
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // Stores an HTTP request durably in the daemon's outbox; returns the action as stored (state
+  // queued, with its id). The request is checked first with proto::validate_enqueue.
+  // Errors: errc::bad_url, bad_method, bad_header, bad_field (tag/app), storage_full, storage_error,
+  // plus the common ones above.
+  Result<Action> enqueue(const EnqueueRequest& request);
+
+  // The action with this id, bodies included.
+  // Errors: errc::not_found, plus the common ones.
+  Result<Action> get(const ActionId& id);
+
+  // One page of actions matching the query, oldest first, without bodies. Follow page.next (as
+  // query.after) for the next page.
+  // Errors: errc::bad_field (limit outside 1..1000, unknown state), plus the common ones.
+  Result<ListPage> list(const ListQuery& query = {});
+
+  // Cancels one unfinished action. Returns the actions cancelled (empty if it had finished).
+  // Errors: errc::not_found, bad_state, storage_error, plus the common ones.
+  Result<std::vector<Action>> cancel(const ActionId& id);
+
+  // Cancels every unfinished action with this (non-empty) tag. Returns the actions cancelled.
+  // Errors: errc::bad_field (empty tag), storage_error, plus the common ones.
+  Result<std::vector<Action>> cancel_tag(std::string_view tag);
+
+  // Queues a failed or cancelled action again, to be sent now. Returns it as updated.
+  // Errors: errc::not_found, bad_state (it is queued, sending or sent), storage_error, plus the
+  // common ones.
+  Result<Action> retry(const ActionId& id);
+
+  // The daemon's version, whether it is online and paused, counts per state, the last event seq.
+  // Errors: the common ones.
+  Result<Status> status();
+
+  // Holds (pause) or releases (resume) all sending; survives a daemon restart. Returns the new
+  // paused state.
+  // Errors: errc::storage_error, plus the common ones.
+  Result<bool> pause();
+  Result<bool> resume();
+
+  // The socket this client is connected to.
+  const std::string& socket_path() const;
+  // What the daemon said in hello: its name and version ("bgsyncd 0.1.0").
+  const std::string& server() const;
+
+private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bgsync

@@ -1,0 +1,391 @@
+// bgsync::AsyncClient: pipelined requests over one Asio local stream socket.
+//
+// Three kinds of coroutine share the Impl (all on the client's executor, so no locks):
+//  - callers (enqueue, status...) queue a frame, register a Pending under their request id and
+//    sleep on the Pending's timer until the reply arrives or the timeout passes;
+//  - one writer, spawned while the write queue is non-empty, so that frames never interleave and a
+//    cancelled caller never leaves half a frame on the wire;
+//  - one reader for the connection's life, which hands replies to their Pending (waking it by
+//    cancelling its timer) and events to the callback or the bounded queue. When the queue is full it
+//    stops reading until next_event() makes room: the daemon sees backpressure.
+// Timers serve as wake-up signals: cancel() wakes the coroutine waiting on one; the waiter then
+// re-checks the state it waits for, so a spurious wake-up is harmless.
+
+#include "bgsync/async_client.hpp"
+
+#include "bgsync/proto/paths.hpp"
+#include "client-lib/src/replies.hpp"
+#include "client-lib/src/transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <deque>
+#include <unordered_map>
+
+namespace bgsync {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+Error cancelled() { return Error{std::make_error_code(std::errc::operation_canceled), "cancelled"}; }
+
+// True when the awaiting coroutine has been asked to stop (as opposed to woken by a signal).
+asio::awaitable<bool> was_cancelled() {
+  const auto state = co_await asio::this_coro::cancellation_state;
+  co_return state.cancelled() != asio::cancellation_type::none;
+}
+
+}  // namespace
+
+struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
+  struct Pending {
+    explicit Pending(const executor_type& executor) : wake(executor) {}
+    asio::steady_timer wake;  // expires at the request's deadline; cancelled when the reply arrives
+    std::optional<Result<json::object>> result;
+  };
+
+  Impl(const executor_type& executor, std::string path_, const ConnectOptions& options)
+      : socket(executor),
+        event_signal(executor),
+        space_signal(executor),
+        path(std::move(path_)),
+        timeout(options.timeout),
+        capacity(std::max<std::size_t>(options.event_queue_capacity, 1)) {}
+
+  asio::local::stream_protocol::socket socket;
+  asio::steady_timer event_signal;  // next_event() sleeps on it while the queue is empty
+  asio::steady_timer space_signal;  // the reader sleeps on it while the queue is full
+  std::string path;
+  std::string server;
+  std::chrono::milliseconds timeout;
+  std::size_t capacity;
+  std::size_t max_frame = proto::max_frame_size;
+
+  std::uint64_t next_id = 1;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending;
+  std::deque<std::string> write_queue;
+  bool writing = false;
+  std::string read_buffer;
+  std::deque<Event> events;
+  std::function<void(const Event&)> callback;
+  std::optional<Error> closed;  // why the connection ended; set once
+
+  asio::awaitable<Result<json::object>> call(json::object request, std::uint64_t id);
+  static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self);
+  static asio::awaitable<void> read_loop(std::shared_ptr<Impl> self);
+  // Handles one frame: a reply to its Pending, an event to deliver(), anything else ends the connection.
+  void dispatch(std::string_view line);
+  void deliver(Event event);
+  // Ends the connection for `why`: every waiter wakes and sees it. Idempotent.
+  void finish(Error why);
+};
+
+void AsyncClient::Impl::finish(Error why) {
+  if (closed) return;
+  closed = std::move(why);
+  boost::system::error_code ignored;
+  socket.close(ignored);  // aborts the reader's and writer's operations
+  for (auto& [id, call] : pending) {
+    call->result = *closed;
+    call->wake.cancel();
+  }
+  pending.clear();
+  event_signal.cancel();
+  space_signal.cancel();
+}
+
+asio::awaitable<Result<json::object>> AsyncClient::Impl::call(json::object request, std::uint64_t id) {
+  if (closed) co_return *closed;
+  std::string frame = proto::encode_frame(request);
+  if (frame.size() > max_frame) {
+    co_return proto::make_error(proto::errc::frame_too_large, "the request is " + std::to_string(frame.size()) +
+                                                                  " bytes; bgsyncd accepts at most " +
+                                                                  std::to_string(max_frame));
+  }
+
+  auto call = std::make_shared<Pending>(socket.get_executor());
+  if (timeout > std::chrono::milliseconds::zero()) {
+    call->wake.expires_after(timeout);
+  } else {
+    call->wake.expires_at(asio::steady_timer::time_point::max());
+  }
+  pending.emplace(id, call);
+  write_queue.push_back(std::move(frame));
+  if (!writing) {
+    writing = true;
+    asio::co_spawn(socket.get_executor(), write_loop(shared_from_this()), asio::detached);
+  }
+
+  while (!call->result) {
+    auto [ec] = co_await call->wake.async_wait(use_tuple);
+    if (call->result) break;
+    if (!ec) {  // the deadline passed; a late reply will find no Pending and be dropped
+      pending.erase(id);
+      co_return detail::timed_out(timeout, path);
+    }
+    if (co_await was_cancelled()) {
+      pending.erase(id);
+      co_return cancelled();
+    }
+  }
+  co_return std::move(*call->result);
+}
+
+asio::awaitable<void> AsyncClient::Impl::write_loop(std::shared_ptr<Impl> self) {
+  while (!self->write_queue.empty() && !self->closed) {
+    auto [ec, n] = co_await asio::async_write(self->socket, asio::buffer(self->write_queue.front()), use_tuple);
+    if (ec) {
+      self->finish(detail::io_error(ec.value(), "sending a request"));
+      break;
+    }
+    self->write_queue.pop_front();
+  }
+  self->write_queue.clear();
+  self->writing = false;
+}
+
+asio::awaitable<void> AsyncClient::Impl::read_loop(std::shared_ptr<Impl> self) {
+  while (!self->closed) {
+    if (!self->callback && self->events.size() >= self->capacity) {
+      self->space_signal.expires_at(asio::steady_timer::time_point::max());
+      co_await self->space_signal.async_wait(use_tuple);
+      continue;
+    }
+    auto [ec, n] = co_await asio::async_read_until(
+        self->socket, asio::dynamic_buffer(self->read_buffer, proto::max_frame_size), '\n', use_tuple);
+    if (self->closed) break;
+    if (ec == asio::error::eof) {
+      self->finish(detail::connection_closed());
+    } else if (ec == asio::error::not_found) {
+      self->finish(detail::client_error(client_errc::protocol_error, "bgsyncd sent a frame larger than " +
+                                                                        std::to_string(proto::max_frame_size) +
+                                                                        " bytes"));
+    } else if (ec) {
+      self->finish(detail::io_error(ec.value(), "reading a reply"));
+    } else {
+      const std::string line = self->read_buffer.substr(0, n);
+      self->read_buffer.erase(0, n);
+      self->dispatch(line);
+    }
+  }
+}
+
+void AsyncClient::Impl::dispatch(std::string_view line) {
+  auto message = proto::decode_frame(line);
+  if (!message) {
+    finish(detail::malformed("a request", message.error()));
+    return;
+  }
+  auto incoming = proto::parse_incoming(*message);
+  if (!incoming) {
+    finish(detail::malformed("a request", incoming.error()));
+    return;
+  }
+  if (auto* push = std::get_if<proto::EventPush>(&*incoming)) {
+    deliver(std::move(push->event));
+    return;
+  }
+
+  auto& reply = std::get<proto::Reply>(*incoming);
+  const auto id = detail::reply_id(reply.id);
+  if (!id) {
+    // Only a request the daemon could not read gets an id-less reply; with several in flight we
+    // cannot tell whose it was, and our own frames should never be unreadable.
+    const std::string why = reply.result ? std::string("a reply without a request id")
+                                         : "an error without a request id: " + reply.result.error().message;
+    finish(detail::client_error(client_errc::protocol_error, "bgsyncd sent " + why));
+    return;
+  }
+  const auto it = pending.find(*id);
+  if (it == pending.end()) return;  // the reply to a request that timed out or was cancelled
+  auto call = it->second;
+  pending.erase(it);
+  const bool too_large = !reply.result && reply.result.error().code == proto::errc::frame_too_large;
+  call->result = std::move(reply.result);
+  call->wake.cancel();
+  if (too_large) {  // the daemon closes the connection after this reply
+    finish(detail::client_error(client_errc::connection_lost,
+                                "bgsyncd closed the connection after a request that was too large"));
+  }
+}
+
+void AsyncClient::Impl::deliver(Event event) {
+  if (callback) {
+    auto handler = callback;  // the callback may replace itself or close the client
+    handler(event);
+    return;
+  }
+  events.push_back(std::move(event));
+  event_signal.cancel();
+}
+
+// ---- AsyncClient ------------------------------------------------------------------------------
+
+AsyncClient::AsyncClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AsyncClient::~AsyncClient() { close(); }
+
+asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::connect(executor_type executor,
+                                                                           ConnectOptions options) {
+  const auto path = proto::resolve_socket_path(options.socket_path);
+  if (auto error = detail::check_path_length(path.path)) co_return *error;
+
+  auto impl = std::make_shared<Impl>(executor, path.path, options);
+  auto [ec] = co_await impl->socket.async_connect(asio::local::stream_protocol::endpoint(path.path), use_tuple);
+  if (ec) co_return detail::connect_error(ec.value(), path.path);
+  if (auto peer = detail::check_peer(impl->socket.native_handle(), path.path); !peer) co_return peer.error();
+
+  asio::co_spawn(executor, Impl::read_loop(impl), asio::detached);
+  std::unique_ptr<AsyncClient> client(new AsyncClient(impl));  // from here on, failures close the socket
+
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_hello(id, options.client_name), id);
+  if (!reply) co_return detail::hello_error(reply.error());
+  auto hello = detail::decode_hello(*reply);
+  if (!hello) co_return hello.error();
+  impl->server = std::move(hello->server);
+  if (hello->max_frame != 0) impl->max_frame = static_cast<std::size_t>(hello->max_frame);
+  co_return std::move(client);
+}
+
+asio::awaitable<Result<Action>> AsyncClient::enqueue(EnqueueRequest request) {
+  if (auto valid = proto::validate_enqueue(request); !valid) co_return valid.error();
+  auto impl = impl_;  // keeps the state alive should the client be destroyed while we wait
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_enqueue(id, request), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_action(*reply, "enqueue");
+}
+
+asio::awaitable<Result<Action>> AsyncClient::get(ActionId action) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_action_request(id, proto::Op::get, action), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_action(*reply, "get");
+}
+
+asio::awaitable<Result<ListPage>> AsyncClient::list(ListQuery query) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_list(id, query), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_list(*reply);
+}
+
+asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel(ActionId action) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_cancel(id, CancelArgs{action, std::nullopt}), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_cancelled(*reply);
+}
+
+asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel_tag(std::string tag) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_cancel(id, CancelArgs{std::nullopt, std::move(tag)}), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_cancelled(*reply);
+}
+
+asio::awaitable<Result<Action>> AsyncClient::retry(ActionId action) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_action_request(id, proto::Op::retry, action), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_action(*reply, "retry");
+}
+
+asio::awaitable<Result<Status>> AsyncClient::status() {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_request(id, proto::Op::status), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_status(*reply);
+}
+
+asio::awaitable<Result<bool>> AsyncClient::pause() {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_request(id, proto::Op::pause), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_paused(*reply, "pause");
+}
+
+asio::awaitable<Result<bool>> AsyncClient::resume() {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_request(id, proto::Op::resume), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_paused(*reply, "resume");
+}
+
+asio::awaitable<Result<SubscribeResult>> AsyncClient::subscribe(SubscribeArgs args) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_subscribe(id, args), id);
+  if (!reply) co_return reply.error();
+  co_return detail::decode_subscribe(*reply);
+}
+
+asio::awaitable<Result<void>> AsyncClient::unsubscribe(std::uint64_t subscription) {
+  auto impl = impl_;
+  const auto id = impl->next_id++;
+  auto reply = co_await impl->call(proto::make_unsubscribe(id, subscription), id);
+  co_return detail::decode_empty(reply);
+}
+
+asio::awaitable<Result<Event>> AsyncClient::next_event() {
+  auto impl = impl_;
+  for (;;) {
+    if (!impl->events.empty()) {
+      Event event = std::move(impl->events.front());
+      impl->events.pop_front();
+      impl->space_signal.cancel();  // the reader may be waiting for room
+      co_return event;
+    }
+    if (impl->closed) co_return *impl->closed;
+    impl->event_signal.expires_at(asio::steady_timer::time_point::max());
+    co_await impl->event_signal.async_wait(use_tuple);
+    if (impl->events.empty() && !impl->closed && co_await was_cancelled()) co_return cancelled();
+  }
+}
+
+void AsyncClient::on_event(std::function<void(const Event&)> callback) {
+  impl_->callback = std::move(callback);
+  if (!impl_->callback) return;
+  auto impl = impl_;  // the callback may destroy this client
+  while (!impl->events.empty() && impl->callback) {
+    Event event = std::move(impl->events.front());
+    impl->events.pop_front();
+    auto handler = impl->callback;
+    handler(event);
+  }
+  impl->space_signal.cancel();
+}
+
+void AsyncClient::close() {
+  if (impl_) {
+    impl_->finish(
+        detail::client_error(client_errc::connection_lost, "the connection to bgsyncd was closed by this client"));
+  }
+}
+
+bool AsyncClient::is_open() const { return !impl_->closed; }
+const std::string& AsyncClient::socket_path() const { return impl_->path; }
+const std::string& AsyncClient::server() const { return impl_->server; }
+AsyncClient::executor_type AsyncClient::get_executor() const { return impl_->socket.get_executor(); }
+
+}  // namespace bgsync

@@ -1,0 +1,175 @@
+// bgsync::Client: one request at a time over a blocking LineSocket; hello at connect, then each call
+// is encode → send → read lines until the reply with our id arrives (pushed events are skipped).
+
+#include "bgsync/client.hpp"
+
+#include "bgsync/proto/paths.hpp"
+#include "client-lib/src/replies.hpp"
+#include "client-lib/src/transport.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <cassert>
+#include <string>
+
+namespace bgsync {
+namespace json = boost::json;
+
+struct Client::Impl {
+  explicit Impl(detail::LineSocket socket_) : socket(std::move(socket_)) {}
+
+  detail::LineSocket socket;
+  std::uint64_t next_id = 1;
+  std::string server;
+  std::size_t max_frame = proto::max_frame_size;
+
+  // Sends `request` (whose id is `id`) and returns the reply object, or the daemon's error.
+  Result<json::object> call(std::uint64_t id, const json::object& request);
+  // Drops the connection after an error that leaves it in an unknown state, so that a late reply
+  // can never be taken for the answer to a later request.
+  Error drop(Error error) {
+    socket.close();
+    return error;
+  }
+};
+
+Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& request) {
+  if (!socket.is_open()) {
+    return detail::client_error(client_errc::connection_lost,
+                                "the connection to bgsyncd was dropped after an earlier error; connect again");
+  }
+  const std::string frame = proto::encode_frame(request);
+  if (frame.size() > max_frame) {
+    return proto::make_error(proto::errc::frame_too_large,
+                             "the request is " + std::to_string(frame.size()) + " bytes; bgsyncd accepts at most " +
+                                 std::to_string(max_frame));
+  }
+  const std::string_view op = request.at("op").as_string();
+  const auto deadline = detail::deadline_after(socket.timeout());
+  if (auto sent = socket.write_all(frame, deadline); !sent) return drop(sent.error());
+
+  for (;;) {
+    auto line = socket.read_line(deadline);
+    if (!line) return drop(line.error());
+    auto message = proto::decode_frame(*line);
+    if (!message) return drop(detail::malformed(op, message.error()));
+    auto incoming = proto::parse_incoming(*message);
+    if (!incoming) return drop(detail::malformed(op, incoming.error()));
+    auto* reply = std::get_if<proto::Reply>(&*incoming);
+    if (reply == nullptr) continue;  // an event push; this client never subscribes, so nobody wants it
+
+    const auto reply_to = detail::reply_id(reply->id);
+    if (!reply_to && reply->id.is_null() && !reply->result) {
+      // The daemon could not even read our id (e.g. it judged the frame malformed): it answers the
+      // request we are waiting for, as nothing else is in flight.
+      if (reply->result.error().code == proto::errc::frame_too_large) socket.close();
+      return reply->result.error();
+    }
+    if (reply_to != id) {
+      return drop(detail::client_error(client_errc::protocol_error,
+                                       "bgsyncd answered request " + json::serialize(reply->id) +
+                                           " while request " + std::to_string(id) + " was the only one in flight"));
+    }
+    if (!reply->result && reply->result.error().code == proto::errc::frame_too_large) socket.close();
+    return std::move(reply->result);
+  }
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() = default;
+
+Result<Client> Client::connect(const ConnectOptions& options) {
+  const auto path = proto::resolve_socket_path(options.socket_path);
+  auto socket = detail::LineSocket::connect(path.path, options.timeout);
+  if (!socket) return socket.error();
+
+  auto impl = std::make_unique<Impl>(std::move(*socket));
+  const auto id = impl->next_id++;
+  auto reply = impl->call(id, proto::make_hello(id, options.client_name));
+  if (!reply) return detail::hello_error(reply.error());
+  auto hello = detail::decode_hello(*reply);
+  if (!hello) return hello.error();
+  impl->server = std::move(hello->server);
+  if (hello->max_frame != 0) impl->max_frame = static_cast<std::size_t>(hello->max_frame);
+  return Client(std::move(impl));
+}
+
+Result<Action> Client::enqueue(const EnqueueRequest& request) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  if (auto valid = proto::validate_enqueue(request); !valid) return valid.error();
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_enqueue(id, request));
+  if (!reply) return reply.error();
+  return detail::decode_action(*reply, "enqueue");
+}
+
+Result<Action> Client::get(const ActionId& action) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_action_request(id, proto::Op::get, action));
+  if (!reply) return reply.error();
+  return detail::decode_action(*reply, "get");
+}
+
+Result<ListPage> Client::list(const ListQuery& query) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_list(id, query));
+  if (!reply) return reply.error();
+  return detail::decode_list(*reply);
+}
+
+Result<std::vector<Action>> Client::cancel(const ActionId& action) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_cancel(id, CancelArgs{action, std::nullopt}));
+  if (!reply) return reply.error();
+  return detail::decode_cancelled(*reply);
+}
+
+Result<std::vector<Action>> Client::cancel_tag(std::string_view tag) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_cancel(id, CancelArgs{std::nullopt, std::string(tag)}));
+  if (!reply) return reply.error();
+  return detail::decode_cancelled(*reply);
+}
+
+Result<Action> Client::retry(const ActionId& action) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_action_request(id, proto::Op::retry, action));
+  if (!reply) return reply.error();
+  return detail::decode_action(*reply, "retry");
+}
+
+Result<Status> Client::status() {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_request(id, proto::Op::status));
+  if (!reply) return reply.error();
+  return detail::decode_status(*reply);
+}
+
+Result<bool> Client::pause() {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_request(id, proto::Op::pause));
+  if (!reply) return reply.error();
+  return detail::decode_paused(*reply, "pause");
+}
+
+Result<bool> Client::resume() {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_request(id, proto::Op::resume));
+  if (!reply) return reply.error();
+  return detail::decode_paused(*reply, "resume");
+}
+
+const std::string& Client::socket_path() const { return impl_->socket.path(); }
+const std::string& Client::server() const { return impl_->server; }
+
+}  // namespace bgsync

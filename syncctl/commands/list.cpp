@@ -1,0 +1,111 @@
+// `syncctl list`: the outbox as a mailq-like table (or a JSON array), filtered by tag, state and app,
+// one page or, with --all, every page.
+
+#include "bgsync/client.hpp"
+#include "syncctl/commands/command.hpp"
+#include "syncctl/output.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace syncctl {
+namespace {
+
+struct ListOptions {
+  std::string tag;
+  std::string state;
+  std::string app;
+  std::uint32_t limit = 100;
+  bool all = false;
+};
+
+void print_table(const std::vector<bgsync::Action>& actions) {
+  Table table({"ID", "STATE", "TAG", "APP", "ATTEMPTS", "NEXT", "METHOD", "URL"});
+  const auto reference = now();
+  for (const auto& action : actions) {
+    std::string next = "-";
+    if (action.next_attempt && action.state == bgsync::ActionState::queued) {
+      next = relative_time(*action.next_attempt, reference);
+    }
+    if (action.state == bgsync::ActionState::sent && action.response_status) {
+      next = "HTTP " + std::to_string(*action.response_status);  // for finished actions, the outcome
+    }
+    table.add_row({action.id.to_string(), std::string(bgsync::to_string(action.state)), or_dash(action.tag),
+                   or_dash(action.app), std::to_string(action.attempts), next, action.method, action.url},
+                  action.last_error.empty() ? std::string() : "last error: " + action.last_error);
+  }
+  table.print(std::cout);
+}
+
+int run_list(const ListOptions& options, const GlobalOptions& globals) {
+  bgsync::ListQuery query;
+  if (!options.tag.empty()) query.tag = options.tag;
+  if (!options.app.empty()) query.app = options.app;
+  if (!options.state.empty()) {
+    query.state = bgsync::parse_action_state(options.state);
+    if (!query.state) {
+      return usage_error("--state must be one of queued, sending, sent, failed, cancelled (got '" + options.state +
+                         "')");
+    }
+  }
+  query.limit = options.limit;
+
+  auto client = bgsync::Client::connect(connect_options(globals));
+  if (!client) return fail(client.error());
+
+  std::vector<bgsync::Action> actions;
+  bool more = false;
+  for (;;) {
+    auto page = client->list(query);
+    if (!page) return fail(page.error());
+    actions.insert(actions.end(), std::make_move_iterator(page->actions.begin()),
+                   std::make_move_iterator(page->actions.end()));
+    more = page->next.has_value();
+    if (!more || !options.all) break;
+    query.after = page->next;
+  }
+
+  if (globals.json) {
+    boost::json::array array;
+    array.reserve(actions.size());
+    for (const auto& action : actions) array.push_back(bgsync::to_json(action, false));
+    print_json(std::cout, array);
+    return exit_ok;
+  }
+  if (actions.empty()) {
+    std::cout << "no actions\n";
+    return exit_ok;
+  }
+  print_table(actions);
+  std::cout << "-- " << actions.size() << (actions.size() == 1 ? " action" : " actions")
+            << (more ? " shown; more with --all or a larger --limit" : "") << '\n';
+  return exit_ok;
+}
+
+}  // namespace
+
+Command add_list(CLI::App& parent, const GlobalOptions& globals) {
+  auto options = std::make_shared<ListOptions>();
+  auto* command = parent.add_subcommand("list", "List actions in the outbox, oldest first");
+  command->description(command->get_description() + "\n\n" +
+      "List actions in the outbox, oldest first, one line each (a second line shows the last error).\n"
+      "NEXT is when a queued action's next attempt is due; for a sent action, the HTTP status it got.");
+  command->add_option("--tag", options->tag, "Only actions with this tag")->type_name("TAG");
+  command->add_option("--state", options->state, "Only actions in this state: queued, sending, sent, failed, cancelled")
+      ->type_name("STATE");
+  command->add_option("--app", options->app, "Only actions enqueued by this app")->type_name("APP");
+  command->add_option("--limit", options->limit, "At most N actions per page (1..1000, default 100)")
+      ->check(CLI::Range(1u, 1000u))
+      ->type_name("N");
+  command->add_flag("--all", options->all, "Follow every page instead of stopping after the first");
+  command->footer(command_footer(
+      "  syncctl list\n"
+      "  syncctl list --state failed\n"
+      "  syncctl list --tag notes --all\n"
+      "  syncctl list --json --state queued | jq -r '.[].id'"));
+  return Command{command, [options, &globals] { return run_list(*options, globals); }};
+}
+
+}  // namespace syncctl

@@ -1,0 +1,112 @@
+// syncctl: the command line of bgsync. Builds the CLI11 app (global options, one subcommand per file
+// under commands/), parses, runs the selected command and turns the outcome into an exit status.
+
+#include "syncctl/commands/command.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef BGSYNC_VERSION
+#define BGSYNC_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr const char* footer = R"(
+EXAMPLES
+  syncctl enqueue -d 'msg=hello' https://example.com/inbox   store a POST; prints its id
+  syncctl status                                           is the daemon up, online, paused?
+  syncctl list --state queued                              what is waiting, and until when
+  syncctl show ID                                          one action, response included
+  syncctl watch --since 0                                  replay retained events, then follow
+  syncctl pause && syncctl resume                          hold and release all sending
+  syncctl --json list | jq '.[] | .url'                    JSON for scripts
+
+Run `syncctl COMMAND --help` for a command's options and examples.
+
+ENVIRONMENT
+  BGSYNC_SOCKET    the daemon's socket when --socket is not given
+  XDG_RUNTIME_DIR  the default socket is $XDG_RUNTIME_DIR/bgsync/bgsyncd.sock; without it,
+                   /tmp/bgsync-UID/bgsyncd.sock
+
+EXIT STATUS
+  0  success
+  1  the daemon refused the request or failed (its error message is printed)
+  2  usage: bad options or arguments, or a request that can never be valid (e.g. an ftp:// URL)
+  3  the daemon is not reachable: not running, permission denied, connection lost or timed out)";
+
+// Subcommand lists show each command's one-line summary; the full description (summary, blank line,
+// details) appears in the command's own --help.
+class HelpFormatter : public CLI::Formatter {
+public:
+  std::string make_subcommand(const CLI::App* sub) const override {
+    const std::string& description = sub->get_description();
+    std::stringstream out;
+    CLI::detail::format_help(out, sub->get_display_name(true), description.substr(0, description.find('\n')),
+                             get_column_width());
+    return out.str();
+  }
+  // A blank line between the description and the usage line, as in a man page.
+  std::string make_description(const CLI::App* app) const override {
+    std::string description = CLI::Formatter::make_description(app);
+    return description.empty() ? description : description + "\n";
+  }
+};
+
+// CLI11's messages, reworded into syncctl's one-line error format, pointing at the right --help.
+std::string failure_message(const CLI::App* app, const CLI::Error& error) {
+  std::string help = "syncctl --help";
+  if (const auto selected = app->get_subcommands(); !selected.empty()) {
+    help = "syncctl " + selected.front()->get_name() + " --help";
+  }
+  return std::string("syncctl: ") + error.what() + " (see `" + help + "`)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  syncctl::GlobalOptions globals;
+
+  CLI::App app("syncctl — control bgsyncd, the Background Sync daemon: enqueue HTTP requests to be sent\n"
+               "when the network allows, inspect, retry and cancel them, pause sending, follow events.",
+               "syncctl");
+  auto formatter = std::make_shared<HelpFormatter>();
+  formatter->column_width(32);
+  app.formatter(formatter);
+  app.footer(footer);
+  app.set_version_flag("--version", std::string("syncctl ") + BGSYNC_VERSION, "Print syncctl's version and exit");
+  app.failure_message(failure_message);
+  app.require_subcommand(1);
+  // Global options may come after the command's own arguments, as git and systemctl users expect:
+  // subcommands inherit fallthrough and hand options they do not know to the app.
+  app.fallthrough();
+  app.add_option("--socket", globals.socket,
+                 "The daemon's Unix socket (default: $BGSYNC_SOCKET, else\n"
+                 "$XDG_RUNTIME_DIR/bgsync/bgsyncd.sock)")
+      ->type_name("PATH");
+  app.add_flag("--json", globals.json,
+               "Print one JSON document instead of text (watch: one event object per line)");
+
+  const std::vector<syncctl::Command> commands = {
+      syncctl::add_enqueue(app, globals), syncctl::add_status(app, globals), syncctl::add_list(app, globals),
+      syncctl::add_show(app, globals),    syncctl::add_cancel(app, globals), syncctl::add_retry(app, globals),
+      syncctl::add_pause(app, globals),   syncctl::add_resume(app, globals), syncctl::add_watch(app, globals),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? syncctl::exit_ok : syncctl::exit_usage;
+  }
+
+  for (const auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return syncctl::exit_usage;  // unreachable: require_subcommand(1)
+}
