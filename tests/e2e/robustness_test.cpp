@@ -1,0 +1,124 @@
+// Bad input end to end: garbage, huge frames, malformed requests. Each gets a clear error; the
+// daemon and every other client carry on; nothing stored is touched.
+#include <set>
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "tests/e2e/daemon_process.hpp"
+#include "tests/e2e/e2e_util.hpp"
+#include "tests/e2e/raw_socket.hpp"
+
+using namespace bgsync;
+using namespace bgsync::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string error_code_of(const boost::json::object& reply) {
+  REQUIRE(reply.contains("ok"));
+  REQUIRE(reply.at("ok") == false);
+  return std::string(reply.at("error").at("code").as_string());
+}
+
+// The daemon still serves a fresh client, and stores nothing new.
+void check_still_healthy(DaemonProcess& daemon, std::uint64_t expected_queued) {
+  auto client = daemon.client();
+  auto status = client.status();
+  REQUIRE(status);
+  CHECK(status->counts[ActionState::queued] == expected_queued);
+}
+
+}  // namespace
+
+TEST_CASE("garbage, huge frames and bad requests get errors, never a crash", "[e2e][robustness]") {
+  DaemonProcess daemon;
+  daemon.start({"--log-level", "info"});
+  auto bystander = daemon.client();
+  REQUIRE(bystander.pause());
+  enqueue_ok(bystander, post("http://127.0.0.1:9/", "kept"));
+
+  SECTION("binary garbage: bad_frame, then the connection is closed") {
+    RawSocket raw(daemon.socket());
+    raw.send(std::string("\x00\xff\xfe garbage \x01\x02\n", 16));
+    CHECK(error_code_of(raw.read_json()) == "bad_frame");
+    CHECK(raw.closed_by_peer());
+  }
+  SECTION("malformed JSON and non-objects") {
+    for (std::string bad : {"{\"op\":\"status\"", "[1,2,3]", "42", "{\"op\":\"status\",}"}) {
+      RawSocket raw(daemon.socket());
+      raw.send(bad + "\n");
+      INFO(bad);
+      CHECK(error_code_of(raw.read_json()) == "bad_frame");
+    }
+  }
+  SECTION("a frame over 16 MiB: frame_too_large, connection closed") {
+    RawSocket raw(daemon.socket());
+    std::string huge = R"({"id":1,"op":"enqueue","url":"http://127.0.0.1/","body":")";
+    huge.append((16u << 20) + 100, 'a');
+    raw.send(huge);  // may fail part-way once the daemon closes: that is fine
+    CHECK(error_code_of(raw.read_json()) == "frame_too_large");
+  }
+  SECTION("a client that disconnects half-way through a frame") {
+    {
+      RawSocket raw(daemon.socket());
+      raw.send(R"({"id":1,"op":"enqueue","url":"http://127.0)");
+    }
+  }
+  SECTION("unknown ops and bad fields are answered on a connection that stays open") {
+    RawSocket raw(daemon.socket());
+    struct Case {
+      std::string request;
+      std::string code;
+    };
+    const std::vector<Case> cases{
+        {R"({"id":1,"op":"frobnicate"})", "unknown_op"},
+        {R"({"id":2})", "missing_field"},
+        {R"({"id":3,"op":7})", "bad_field"},
+        {R"({"id":4,"op":"enqueue"})", "missing_field"},
+        {R"({"id":5,"op":"enqueue","url":"ftp://example.com/"})", "bad_url"},
+        {R"({"id":6,"op":"enqueue","url":"not a url"})", "bad_url"},
+        {R"({"id":7,"op":"enqueue","url":"http://example.com/","method":"GE T"})", "bad_method"},
+        {R"({"id":8,"op":"enqueue","url":"http://example.com/","headers":[["X-A","1\r\nX-Injected: yes"]]})", "bad_header"},
+        {R"({"id":9,"op":"enqueue","url":"http://example.com/","headers":[["Bad Name","v"]]})", "bad_header"},
+        {R"({"id":10,"op":"enqueue","url":"http://example.com/","headers":[["Host","evil"]]})", "bad_header"},
+        {R"({"id":11,"op":"get","action":"not-an-id"})", "bad_field"},
+        {R"({"id":12,"op":"get","action":"01890a5d-ac96-774b-bcce-b302099a8057"})", "not_found"},
+        {R"({"id":13,"op":"hello","version":99})", "unsupported_version"},
+        {R"({"id":14,"op":"list","limit":0})", "bad_field"},
+        {R"({"id":15,"op":"cancel"})", "missing_field"},
+    };
+    for (const auto& c : cases) {
+      INFO(c.request);
+      REQUIRE(raw.send(c.request + "\n"));
+      const auto reply = raw.read_json();
+      CHECK(error_code_of(reply) == c.code);
+      CHECK(reply.at("id") == boost::json::parse(c.request).at("id"));
+      CHECK(!reply.at("error").at("message").as_string().empty());
+    }
+    REQUIRE(raw.send("{\"id\":\"still-here\",\"op\":\"status\"}\n"));
+    const auto ok = raw.read_json();
+    CHECK(ok.at("ok") == true);
+    CHECK(ok.at("id") == "still-here");
+  }
+  SECTION("pipelined requests are all answered, matched by id") {
+    RawSocket raw(daemon.socket());
+    std::string burst;
+    for (int i = 0; i < 200; ++i) burst += R"({"id":)" + std::to_string(i) + R"(,"op":"status"})" + "\n";
+    REQUIRE(raw.send(burst));
+    std::set<std::int64_t> ids;
+    for (int i = 0; i < 200; ++i) ids.insert(raw.read_json().at("id").as_int64());
+    CHECK(ids.size() == 200);
+  }
+  SECTION("many clients come and go") {
+    for (int i = 0; i < 200; ++i) {
+      RawSocket raw(daemon.socket());
+      if (i % 2) raw.send("{\"id\":1,\"op\":\"status\"}\n");
+    }
+  }
+
+  // Whatever happened above, the daemon runs, serves others, and stored nothing new.
+  CHECK(daemon.running());
+  check_still_healthy(daemon, 1);
+  CHECK(bystander.status());
+}
