@@ -1,8 +1,10 @@
 // End-to-end delivery: what reaches the server, in what order, and what happens on 4xx and 5xx.
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
+#include "tests/e2e/raw_socket.hpp"
 #include "tests/support/test_http_server.hpp"
 
 using namespace bgsync;
@@ -233,4 +235,22 @@ TEST_CASE("cancel by id and by tag - a cancelled action is never sent", "[e2e][d
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].body == "keep");
+}
+
+TEST_CASE("pipelined enqueues of one tag on one connection keep the order they were sent in", "[e2e][delivery][order]") {
+  HttpServer server;
+  DaemonProcess daemon;
+  daemon.start();
+  RawSocket raw(daemon.socket());
+  std::string burst;
+  for (int i = 0; i < 100; ++i) {
+    boost::json::object request{{"id", i}, {"op", "enqueue"}, {"method", "POST"}, {"url", server.url("/chat")},
+                                {"body", std::to_string(i)}, {"tag", "chat"}};
+    burst += boost::json::serialize(request) + "\n";
+  }
+  REQUIRE(raw.send(burst));  // all at once, no waiting for replies
+  for (int i = 0; i < 100; ++i) CHECK(raw.read_json().at("ok") == true);
+  REQUIRE(server.wait_for_requests(100, 20s));
+  const auto seen = server.requests();
+  for (int i = 0; i < 100; ++i) CHECK(seen[static_cast<std::size_t>(i)].body == std::to_string(i));
 }
