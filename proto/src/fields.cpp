@@ -100,6 +100,13 @@ Result<bool> required_bool(const json::object& object, std::string_view name) {
   return value->get_bool();
 }
 
+Result<std::optional<bool>> optional_bool(const json::object& object, std::string_view name) {
+  const json::value* value = find_field(object, name);
+  if (value == nullptr) return std::optional<bool>();
+  if (!value->is_bool()) return bad_field(name, "must be true, false or null");
+  return std::optional<bool>(value->get_bool());
+}
+
 Result<std::optional<ActionId>> optional_action_id(const json::object& object, std::string_view name) {
   const json::value* value = find_field(object, name);
   if (value == nullptr) return std::optional<ActionId>();

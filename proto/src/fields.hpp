@@ -29,6 +29,7 @@ Result<std::uint32_t> required_uint32(const boost::json::object& object, std::st
 Result<std::optional<int>> optional_int(const boost::json::object& object, std::string_view name);
 Result<int> required_int(const boost::json::object& object, std::string_view name);
 Result<bool> required_bool(const boost::json::object& object, std::string_view name);
+Result<std::optional<bool>> optional_bool(const boost::json::object& object, std::string_view name);
 Result<std::optional<ActionId>> optional_action_id(const boost::json::object& object, std::string_view name);
 Result<ActionId> required_action_id(const boost::json::object& object, std::string_view name);
 Result<std::optional<TimePoint>> optional_time(const boost::json::object& object, std::string_view name);

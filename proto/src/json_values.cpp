@@ -45,6 +45,7 @@ json::object to_json(const Action& action, bool with_bodies) {
   o["created"] = format_time(action.created);
   o["updated"] = format_time(action.updated);
   o["next_attempt"] = detail::time_or_null(action.next_attempt);
+  o["waiting"] = action.waiting == WaitReason::none ? json::value(nullptr) : json::value(to_string(action.waiting));
   o["last_error"] = detail::text_or_null(action.last_error);
   o["response_status"] = action.response_status ? json::value(*action.response_status) : json::value(nullptr);
   o["response_headers"] = to_json(action.response_headers);
@@ -70,6 +71,12 @@ Result<Action> action_from_json(const json::object& o) {
   if (auto r = detail::required_time(o, "created")) a.created = *r; else return r.error();
   if (auto r = detail::required_time(o, "updated")) a.updated = *r; else return r.error();
   if (auto r = detail::optional_time(o, "next_attempt")) a.next_attempt = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "waiting")) {
+    // An unknown reason from a newer daemon reads as none rather than failing the whole action.
+    a.waiting = *r ? parse_wait_reason(**r).value_or(WaitReason::none) : WaitReason::none;
+  } else {
+    return r.error();
+  }
   if (auto r = detail::optional_string(o, "last_error")) a.last_error = r->value_or(""); else return r.error();
   if (auto r = detail::optional_int(o, "response_status")) a.response_status = *r; else return r.error();
   if (auto r = detail::optional_headers(o, "response_headers")) {
@@ -93,13 +100,15 @@ json::object to_json(const Event& event) {
   o["status"] = event.status ? json::value(*event.status) : json::value(nullptr);
   o["error"] = detail::text_or_null(event.error);
   o["next_attempt"] = detail::time_or_null(event.next_attempt);
+  o["online"] = event.online ? json::value(*event.online) : json::value(nullptr);
+  o["reason"] = detail::text_or_null(event.reason);
   return o;
 }
 
 Result<Event> event_from_json(const json::object& o) {
   Event e;
   if (auto r = detail::required_uint64(o, "seq")) e.seq = *r; else return r.error();
-  if (auto r = check_enum<EventType>(o, "type", parse_event_type, "queued, sending, retry, sent, failed, cancelled")) {
+  if (auto r = check_enum<EventType>(o, "type", parse_event_type, "queued, sending, retry, sent, failed, cancelled, network")) {
     e.type = *r;
   } else {
     return r.error();
@@ -112,6 +121,8 @@ Result<Event> event_from_json(const json::object& o) {
   if (auto r = detail::optional_int(o, "status")) e.status = *r; else return r.error();
   if (auto r = detail::optional_string(o, "error")) e.error = r->value_or(""); else return r.error();
   if (auto r = detail::optional_time(o, "next_attempt")) e.next_attempt = *r; else return r.error();
+  if (auto r = detail::optional_bool(o, "online")) e.online = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "reason")) e.reason = r->value_or(""); else return r.error();
   return e;
 }
 
@@ -123,6 +134,8 @@ json::object to_json(const Status& status) {
   json::object o;
   o["version"] = text(status.version);
   o["online"] = status.online;
+  o["network_reason"] = detail::text_or_null(status.network_reason);
+  o["network_since"] = detail::time_or_null(status.network_since);
   o["paused"] = status.paused;
   o["counts"] = std::move(counts);
   o["last_seq"] = status.last_seq;
@@ -134,6 +147,8 @@ Result<Status> status_from_json(const json::object& o) {
   Status s;
   if (auto r = detail::optional_string(o, "version")) s.version = r->value_or(""); else return r.error();
   if (auto r = detail::required_bool(o, "online")) s.online = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "network_reason")) s.network_reason = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_time(o, "network_since")) s.network_since = *r; else return r.error();
   if (auto r = detail::required_bool(o, "paused")) s.paused = *r; else return r.error();
   const json::value* counts = detail::find_field(o, "counts");
   if (counts == nullptr) return detail::missing_field("counts");

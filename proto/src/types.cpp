@@ -10,8 +10,9 @@ namespace {
 
 constexpr std::array<std::string_view, action_state_count> state_names{"queued", "sending", "sent", "failed",
                                                                         "cancelled"};
-constexpr std::array<std::string_view, 6> event_type_names{"queued", "sending", "retry",
-                                                           "sent",   "failed",  "cancelled"};
+constexpr std::array<std::string_view, 7> event_type_names{"queued", "sending",   "retry",  "sent",
+                                                           "failed", "cancelled", "network"};
+constexpr std::array<std::string_view, 5> wait_reason_names{"none", "network", "backoff", "tag", "paused"};
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -76,6 +77,18 @@ std::string_view to_string(EventType t) noexcept {
 std::optional<EventType> parse_event_type(std::string_view text) noexcept {
   for (std::size_t i = 0; i < event_type_names.size(); ++i) {
     if (event_type_names[i] == text) return static_cast<EventType>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(WaitReason r) noexcept {
+  const auto index = static_cast<std::size_t>(r);
+  return index < wait_reason_names.size() ? wait_reason_names[index] : std::string_view("unknown");
+}
+
+std::optional<WaitReason> parse_wait_reason(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < wait_reason_names.size(); ++i) {
+    if (wait_reason_names[i] == text) return static_cast<WaitReason>(i);
   }
   return std::nullopt;
 }

@@ -228,16 +228,57 @@ TEST_CASE("events round-trip, with and without optional fields", "[values]") {
   CHECK(to_json(event).at("error").is_null());
   CHECK(to_json(event).at("next_attempt").is_null());
 
-  for (std::size_t i = 0; i < 6; ++i) {
+  CHECK(to_json(event).at("online").is_null());
+  CHECK(to_json(event).at("reason").is_null());
+
+  for (std::size_t i = 0; i < 7; ++i) {
     const auto type = static_cast<EventType>(i);
     CHECK(parse_event_type(to_string(type)) == type);
   }
+}
+
+TEST_CASE("network events carry online and the reason", "[values]") {
+  Event event;
+  event.seq = 7;
+  event.type = EventType::network;
+  event.time = at(1'795'000'000'001);
+  event.online = false;
+  event.reason = "no route to 192.0.2.1";
+  auto back = event_from_json(through_the_wire(to_json(event)));
+  REQUIRE(back);
+  CHECK(back->type == EventType::network);
+  CHECK(back->online == false);
+  CHECK(back->reason == "no route to 192.0.2.1");
+  CHECK(to_json(event).at("id") == "00000000-0000-0000-0000-000000000000");
+}
+
+TEST_CASE("an action's waiting reason round-trips, none as null", "[values]") {
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto reason = static_cast<WaitReason>(i);
+    CHECK(parse_wait_reason(to_string(reason)) == reason);
+  }
+  Action action;
+  action.id = some_id;
+  action.method = "GET";
+  action.url = "http://example.com/";
+  action.waiting = WaitReason::network;
+  CHECK(to_json(action).at("waiting") == "network");
+  auto back = action_from_json(through_the_wire(to_json(action)));
+  REQUIRE(back);
+  CHECK(back->waiting == WaitReason::network);
+  action.waiting = WaitReason::none;
+  CHECK(to_json(action).at("waiting").is_null());
+  auto newer = to_json(action);
+  newer["waiting"] = "a reason from the future";
+  CHECK(action_from_json(newer)->waiting == WaitReason::none);
 }
 
 TEST_CASE("status, subscribe and hello results round-trip", "[values]") {
   Status status;
   status.version = "0.1.0";
   status.online = false;
+  status.network_reason = "link eth0 is down";
+  status.network_since = at(1'795'000'000'500);
   status.paused = true;
   status.counts[ActionState::queued] = 5;
   status.counts[ActionState::failed] = 2;
@@ -250,6 +291,8 @@ TEST_CASE("status, subscribe and hello results round-trip", "[values]") {
   REQUIRE(back);
   CHECK(back->version == "0.1.0");
   CHECK_FALSE(back->online);
+  CHECK(back->network_reason == "link eth0 is down");
+  CHECK(back->network_since == status.network_since);
   CHECK(back->paused);
   CHECK(back->counts.by_state == status.counts.by_state);
   CHECK(back->last_seq == 99);

@@ -32,6 +32,11 @@ inline bool is_terminal(ActionState s) noexcept {
   return s == ActionState::sent || s == ActionState::failed || s == ActionState::cancelled;
 }
 
+// Why a queued action is not on the wire right now (none: it goes as soon as a slot is free).
+enum class WaitReason : std::uint8_t { none, network, backoff, tag, paused };
+std::string_view to_string(WaitReason r) noexcept;
+std::optional<WaitReason> parse_wait_reason(std::string_view text) noexcept;
+
 struct Header {
   std::string name;
   std::string value;
@@ -63,13 +68,16 @@ struct Action {
   std::uint32_t attempts = 0;
   ActionState state = ActionState::queued;
   std::optional<TimePoint> next_attempt;  // set while queued
+  WaitReason waiting = WaitReason::none;  // queued only: network (destination unreachable),
+                                          // backoff (until next_attempt), tag (behind its head), paused
   std::string last_error;                 // empty when there was none
   std::optional<int> response_status;     // once an HTTP response arrived
   Headers response_headers;
   std::string response_body;              // the first 64 KiB
 };
 
-enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled };
+// network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
+enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled, network };
 std::string_view to_string(EventType t) noexcept;
 std::optional<EventType> parse_event_type(std::string_view text) noexcept;
 
@@ -85,6 +93,8 @@ struct Event {
   std::optional<int> status;              // HTTP status, for sent/failed/retry after a response
   std::string error;                      // for retry/failed
   std::optional<TimePoint> next_attempt;  // for retry
+  std::optional<bool> online;             // for network
+  std::string reason;                     // for network: why offline ("no route to ...", "link eth0 down")
 };
 
 struct StateCounts {
@@ -95,7 +105,9 @@ struct StateCounts {
 
 struct Status {
   std::string version;  // the daemon's version string
-  bool online = true;
+  bool online = true;                        // some destination beyond loopback is reachable
+  std::string network_reason;                // why offline (empty when online)
+  std::optional<TimePoint> network_since;    // when online/offline last changed (unset: since start)
   bool paused = false;
   StateCounts counts;
   std::uint64_t last_seq = 0;                // the newest event's seq (0: none yet)
