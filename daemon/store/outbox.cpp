@@ -71,16 +71,27 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   if (!*bytes) return std::optional<Action>{};
   auto stored = record::decode_action(id, **bytes);
   if (!stored) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
+  if (stored->action.state == proto::ActionState::queued) {
+    auto meta = store.read_meta(txn->get());
+    if (!meta) return meta.error();
+    auto waiting = store.waiting(txn->get(), *stored, meta->paused, clock_now());
+    if (!waiting) return waiting.error();
+    stored->action.waiting = *waiting;
+  }
   return std::optional<Action>{std::move(stored->action)};
 }
 
 // Filters scan the actions in id order, decoding each: fine for a listing a person pages
 // through, and it keeps the write path free of per-app/per-state indexes. Nothing hot calls it.
+// Each listed queued action costs one more tagq seek, for its `waiting`.
 Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
   const detail::Store& store = impl_->store;
   const std::size_t limit = std::clamp<std::uint32_t>(query.limit, 1, proto::max_list_limit);
   auto txn = store.begin_read();
   if (!txn) return txn.error();
+  auto meta = store.read_meta(txn->get());
+  if (!meta) return meta.error();
+  const TimePoint now = clock_now();
   proto::ListPage page;
   MDB_val start{};
   MDB_cursor_op first = MDB_FIRST;
@@ -99,6 +110,9 @@ Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
                        if (query.state && a.state != *query.state) return true;
                        if (query.tag && a.tag != *query.tag) return true;
                        if (query.app && a.app != *query.app) return true;
+                       auto waiting = store.waiting(txn->get(), *stored, meta->paused, now);
+                       if (!waiting) return waiting.error();
+                       a.waiting = *waiting;
                        a.body.clear();
                        a.response_body.clear();
                        page.actions.push_back(std::move(a));
@@ -184,6 +198,40 @@ Result<std::vector<Event>> Outbox::events_after(std::uint64_t seq, std::size_t m
                      });
   if (!walked) return walked.error();
   return events;
+}
+
+Result<std::vector<std::string>> Outbox::parked_destinations() const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  lmdb::Cursor cursor;
+  if (int rc = cursor.open(txn->get(), store.dbi.parked); rc != 0) return store.error(rc, "open a parked cursor");
+  std::vector<std::string> destinations;
+  MDB_val k{};
+  MDB_val v{};
+  int rc = cursor.get(k, v, MDB_FIRST);
+  while (rc == 0) {
+    const std::string_view key = lmdb::to_view(k);
+    const auto nul = key.find('\0');
+    if (nul == std::string_view::npos || nul == 0) return store.corrupt("a parked key has no destination");
+    destinations.emplace_back(key.substr(0, nul));
+    // Destinations hold no NUL, so destination + '\x01' sorts after all of its keys
+    // (destination NUL order) and at or before the next destination's first key.
+    std::string next = destinations.back() + '\x01';
+    k = lmdb::to_val(next);
+    rc = cursor.get(k, v, MDB_SET_RANGE);
+  }
+  if (rc != MDB_NOTFOUND) return store.error(rc, "read the parked index");
+  return destinations;
+}
+
+Result<std::uint64_t> Outbox::network_backoff_marks() const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  MDB_stat stat{};
+  if (int rc = mdb_stat(txn->get(), store.dbi.netwait, &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
+  return std::uint64_t{stat.ms_entries};
 }
 
 }  // namespace bgsync::store

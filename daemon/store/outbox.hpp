@@ -1,6 +1,19 @@
 // The outbox: bgsyncd's durable LMDB store of actions, their indexes and the event log.
 // Reads happen anywhere in their own read transaction; every write goes through a WriteTxn,
 // which only the CommitQueue's writer thread creates (see commit_queue.hpp for group commit).
+//
+// Network awareness lives here as two pieces of bookkeeping the daemon drives:
+// - Parking. A queued action that may go (untagged, or its tag's head) is either in the due
+//   index or parked under a destination (an opaque string the daemon picks — the URL's
+//   lower-cased host). Parked actions are invisible to due(), so the scheduler never attempts
+//   them and burns no attempts or backoff; unpark() puts a destination's actions back into due
+//   unchanged. A parked tag head keeps blocking its tag. Parked actions stay `queued`.
+// - Network backoff. An attempt that failed without an HTTP response (AttemptResult::status
+//   unset) marks its action; reset_network_backoff() makes the marked ones due now when
+//   connectivity returns, so they do not sit out a long backoff.
+// Connectivity changes are logged as `network` events (record_network) among the action events.
+// `updated` is always the time of the action's latest event: park, unpark and
+// reset_network_backoff record no event and leave it alone.
 #pragma once
 
 #include <chrono>
@@ -9,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bgsync/proto/codec.hpp"
@@ -29,7 +43,7 @@ struct OutboxOptions {
   std::size_t map_size = std::size_t{16} << 30;     // LMDB map size: the outbox's maximum size
 };
 
-// A queued action that heads its tag (or has none) and so may be sent when its time comes.
+// A queued, unparked action that heads its tag (or has none) and so may be sent when its time comes.
 struct DueEntry {
   TimePoint next_attempt;
   ActionId id;
@@ -37,11 +51,14 @@ struct DueEntry {
 
 // What an HTTP attempt produced, to record on the action.
 struct AttemptResult {
-  std::optional<int> status;        // set when a response arrived
+  std::optional<int> status;        // set when a response arrived; unset: a network-level error
   proto::Headers headers;
   std::string body;                 // at most the first 64 KiB
   std::string error;                // human-readable cause when not a 2xx
 };
+
+// Destinations for park(): non-empty, no NUL, at most this many bytes (a DNS name is at most 253).
+inline constexpr std::size_t max_destination_size = 255;
 
 class WriteTxn;
 
@@ -59,16 +76,24 @@ class Outbox {
   std::size_t recovered() const noexcept;
 
   // ---- reads: callable from any thread, each in its own read transaction -------------------
+  // get() and list() fill Action::waiting for queued actions as of the read (now = the system
+  // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >
+  // none. Each costs at most one tagq seek per action.
   Result<std::optional<Action>> get(const ActionId& id) const;
   Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
   Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
   Result<bool> paused() const;
   Result<std::uint64_t> last_seq() const;                              // 0 when no event yet
   Result<std::uint64_t> first_seq() const;                             // oldest retained; 0 when empty
-  // Queued tag heads in (next_attempt, enqueue order) order, at most `max`, starting at the
+  // Queued, unparked tag heads in (next_attempt, enqueue order) order, at most `max`, starting at the
   // earliest; callers stop at the first one in the future. O(max), never a scan of the outbox.
   Result<std::vector<DueEntry>> due(std::size_t max) const;
   Result<std::vector<Event>> events_after(std::uint64_t seq, std::size_t max) const;
+  // The distinct destinations with parked actions, in byte order. O(destinations): one seek per
+  // destination, however many actions each has parked.
+  Result<std::vector<std::string>> parked_destinations() const;
+  // How many actions are marked for WriteTxn::reset_network_backoff. O(1).
+  Result<std::uint64_t> network_backoff_marks() const;
 
  private:
   friend class WriteTxn;
@@ -81,6 +106,9 @@ class Outbox {
 // written nothing (so one bad request in a batch does not spoil the others), except storage
 // errors, after which the transaction must be aborted (poisoned() turns true).
 // Every state change appends its event; events() lists them, with seqs, in order.
+// Actions returned in the queued state have `waiting` filled in as of `now` (see Outbox::get).
+// Every operation below on an action, other than mark_retry without a response, clears its
+// network-backoff mark (see reset_network_backoff).
 class WriteTxn {
  public:
   explicit WriteTxn(Outbox& outbox);  // begins; throws std::system_error only if LMDB cannot begin
@@ -90,21 +118,44 @@ class WriteTxn {
 
   // queued; next_attempt = now. Becomes due at once when its tag has no unfinished action.
   Result<Action> enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now);
-  // queued -> sending, attempts+1, leaves the due index. Errors: not_found, bad_state.
+  // queued -> sending, attempts+1, leaves the due index. Errors: not_found, bad_state (not
+  // queued, behind its tag's head, or parked).
   Result<Action> mark_sending(const ActionId& id, TimePoint now);
   // sending -> sent; the next action of its tag becomes due. Errors: not_found, bad_state
   // (e.g. cancelled while in flight: the result is then dropped).
   Result<Action> mark_sent(const ActionId& id, const AttemptResult& result, TimePoint now);
-  // sending -> queued with next_attempt; stays the head of its tag.
+  // sending -> queued with next_attempt; stays the head of its tag. Without result.status (no
+  // HTTP response: a network-level error) the action is marked for reset_network_backoff.
   Result<Action> mark_retry(const ActionId& id, const AttemptResult& result, TimePoint next_attempt, TimePoint now);
   // sending -> failed; kept; the next action of its tag becomes due.
   Result<Action> mark_failed(const ActionId& id, const AttemptResult& result, TimePoint now);
   // queued|sending -> cancelled (one action, or every unfinished action of a tag). Errors:
   // not_found, bad_state (action already finished). A tag with nothing unfinished cancels nothing.
+  // A cancelled parked head leaves `parked`; the next of its tag goes into due (unparked).
   Result<std::vector<Action>> cancel(const proto::CancelArgs& args, TimePoint now);
   // failed|cancelled -> queued at the tail of its tag, due now; queued -> due now (backoff
-  // skipped). Errors: not_found, bad_state (sent or sending).
+  // skipped). A parked action stays parked and unchanged (no event): it waits for the network
+  // either way, and is returned with waiting = network. Errors: not_found, bad_state (sent or sending).
   Result<Action> retry(const ActionId& id, TimePoint now);
+  // Moves a queued action out of due into `parked` under `destination`, keeping next_attempt; no
+  // event, `updated` unchanged (`now` only computes the returned `waiting`). Errors: not_found;
+  // bad_state (not queued, already parked, or not in due: behind its tag's head); bad_field
+  // (destination empty, longer than max_destination_size, or containing NUL).
+  Result<Action> park(const ActionId& id, std::string_view destination, TimePoint now);
+  // Moves up to `max` of `destination`'s parked actions, in enqueue order, back into due with
+  // their own next_attempt (so those parked when due are due at once); no events, `updated`
+  // unchanged (`now` is not needed today; it keeps the write API uniform). Returns how many
+  // moved (fewer than `max`: none are left). An unknown destination moves none. Errors:
+  // bad_field (as for park).
+  Result<std::size_t> unpark(std::string_view destination, TimePoint now, std::size_t max);
+  // Examines up to `max` actions marked by mark_retry without a response (in id order), unmarks
+  // each, and makes each that is queued, in due and backing off (next_attempt > now) due at `now`
+  // (next_attempt = now). No events, `updated` unchanged. Returns how many were made due; since
+  // every examined mark is consumed, repeat while Outbox::network_backoff_marks() is non-zero.
+  Result<std::size_t> reset_network_backoff(TimePoint now, std::size_t max);
+  // Appends a `network` event (id all zeros, no tag or app, attempt 0) saying whether the
+  // daemon is online and, if not, why.
+  Result<Event> record_network(bool online, std::string_view reason, TimePoint now);
   Result<void> set_paused(bool paused);
   // Drops events older than `cutoff`, oldest first, at most `max`; returns how many.
   Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);

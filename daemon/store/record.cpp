@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::uint8_t has_next_attempt = 1;
 constexpr std::uint8_t has_status = 2;
+constexpr std::uint8_t has_online = 4;  // events only
+constexpr std::uint8_t is_online = 8;   // events only
 
 class Writer {
  public:
@@ -100,16 +102,16 @@ proto::TimePoint from_ms(std::int64_t v) { return proto::TimePoint{std::chrono::
 
 }  // namespace
 
-// Action, format 1:
+// Action, format 2 (format 1 is the same without the final `parked`):
 //   u8 format, u64 order, u8 state, u32 attempts, i64 created, i64 updated, u8 flags,
 //   i64 next_attempt, i32 response_status (both 0 unless flagged),
 //   str app, tag, method, url, headers, str body, str last_error, headers response_headers,
-//   str response_body.
+//   str response_body, str parked.
 std::string encode_action(const StoredAction& stored) {
   const proto::Action& a = stored.action;
   Writer w;
-  w.reserve(64 + a.app.size() + a.tag.size() + a.method.size() + a.url.size() + a.body.size() +
-            a.last_error.size() + a.response_body.size());
+  w.reserve(68 + a.app.size() + a.tag.size() + a.method.size() + a.url.size() + a.body.size() +
+            a.last_error.size() + a.response_body.size() + stored.parked.size());
   w.u8(action_format);
   w.u64(stored.order);
   w.u8(static_cast<std::uint8_t>(a.state));
@@ -128,12 +130,14 @@ std::string encode_action(const StoredAction& stored) {
   w.str(a.last_error);
   w.headers(a.response_headers);
   w.str(a.response_body);
+  w.str(stored.parked);
   return w.take();
 }
 
 std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes) {
   Reader r(bytes);
-  if (r.u8() != action_format) return std::nullopt;
+  const std::uint8_t format = r.u8();
+  if (format != 1 && format != 2) return std::nullopt;
   StoredAction stored;
   proto::Action& a = stored.action;
   a.id = id;
@@ -158,37 +162,43 @@ std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string
   a.last_error = r.str();
   a.response_headers = r.headers();
   a.response_body = r.str();
+  if (format >= 2) stored.parked = r.str();
   if (!r.done()) return std::nullopt;
   return stored;
 }
 
-// Event, format 1:
+// Event, format 2 (format 1 is the same without `reason`, and never sets the online bits):
 //   u8 format, u8 type, 16 id bytes, i64 time, u32 attempt, u8 flags, i32 status,
-//   i64 next_attempt (both 0 unless flagged), str tag, str app, str error.
+//   i64 next_attempt (both 0 unless flagged), str tag, str app, str error, str reason.
+//   flags: has_next_attempt, has_status, has_online (then `online` is the is_online bit).
 std::string encode_event(const proto::Event& e) {
   Writer w;
-  w.reserve(64 + e.tag.size() + e.app.size() + e.error.size());
+  w.reserve(68 + e.tag.size() + e.app.size() + e.error.size() + e.reason.size());
   w.u8(event_format);
   w.u8(static_cast<std::uint8_t>(e.type));
   for (auto b : e.id.bytes) w.u8(b);
   w.i64(ms(e.time));
   w.u32(e.attempt);
-  w.u8(static_cast<std::uint8_t>((e.next_attempt ? has_next_attempt : 0) | (e.status ? has_status : 0)));
+  w.u8(static_cast<std::uint8_t>((e.next_attempt ? has_next_attempt : 0) | (e.status ? has_status : 0) |
+                                 (e.online ? has_online : 0) | (e.online.value_or(false) ? is_online : 0)));
   w.i32(e.status.value_or(0));
   w.i64(e.next_attempt ? ms(*e.next_attempt) : 0);
   w.str(e.tag);
   w.str(e.app);
   w.str(e.error);
+  w.str(e.reason);
   return w.take();
 }
 
 std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view bytes) {
   Reader r(bytes);
-  if (r.u8() != event_format) return std::nullopt;
+  const std::uint8_t format = r.u8();
+  if (format != 1 && format != 2) return std::nullopt;
   proto::Event e;
   e.seq = seq;
   std::uint8_t type = r.u8();
-  if (type > static_cast<std::uint8_t>(proto::EventType::cancelled)) return std::nullopt;
+  const auto last_type = format == 1 ? proto::EventType::cancelled : proto::EventType::network;
+  if (type > static_cast<std::uint8_t>(last_type)) return std::nullopt;
   e.type = static_cast<proto::EventType>(type);
   for (auto& b : e.id.bytes) b = r.u8();
   e.time = from_ms(r.i64());
@@ -201,6 +211,10 @@ std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view byt
   e.tag = r.str();
   e.app = r.str();
   e.error = r.str();
+  if (format >= 2) {
+    if ((flags & has_online) != 0) e.online = (flags & is_online) != 0;
+    e.reason = r.str();
+  }
   if (!r.done()) return std::nullopt;
   return e;
 }
@@ -244,6 +258,10 @@ std::string tag_key(std::string_view tag, std::uint64_t order) {
   append_be(out, order);
   return out;
 }
+
+std::string parked_prefix(std::string_view destination) { return tag_prefix(destination); }
+
+std::string parked_key(std::string_view destination, std::uint64_t order) { return tag_key(destination, order); }
 
 std::string due_key(proto::TimePoint next_attempt, std::uint64_t order) {
   std::string out;

@@ -13,14 +13,19 @@
 namespace bgsync::store::record {
 
 // Bump on any change of a record's layout, and keep decoding the old ones.
-inline constexpr std::uint8_t action_format = 1;
-inline constexpr std::uint8_t event_format = 1;
+//   action 1: the first layout; 2 appends the parking destination (format 1 reads as not parked).
+//   event  1: the first layout; 2 adds `online` (two flag bits) and appends `reason` (format 1
+//             reads with online unset and reason empty).
+inline constexpr std::uint8_t action_format = 2;
+inline constexpr std::uint8_t event_format = 2;
 
 // An action plus what only the store needs: its enqueue order (from meta's next_order counter),
-// which places it in its tag's queue and breaks ties in the due index.
+// which places it in its tag's queue and breaks ties in the due index, and the destination it is
+// parked under while it waits for the network (empty: not parked).
 struct StoredAction {
   proto::Action action;
   std::uint64_t order = 0;
+  std::string parked;
 };
 
 // The id is the key, so it is not repeated in the value; likewise an event's seq.
@@ -38,6 +43,11 @@ std::optional<std::uint64_t> parse_u64_key(std::string_view key);
 // tag_prefix(tag) seeks to its head.
 std::string tag_prefix(std::string_view tag);
 std::string tag_key(std::string_view tag, std::uint64_t order);
+
+// `parked`: destination, NUL, order — the same layout as tagq (destinations never contain NUL),
+// so parked_prefix(destination) seeks to a destination's first parked action.
+std::string parked_prefix(std::string_view destination);
+std::string parked_key(std::string_view destination, std::uint64_t order);
 
 // `due`: next attempt (ms since the epoch, sign bit flipped so that negative times sort first),
 // then order.

@@ -13,7 +13,7 @@
 namespace bgsync::store::detail {
 namespace {
 
-constexpr unsigned max_dbs = 8;
+constexpr unsigned max_dbs = 16;  // 8 in use; room to grow without touching open()
 constexpr mdb_mode_t file_mode = 0600;
 
 Result<void> make_dir(const std::filesystem::path& dir) {
@@ -55,6 +55,37 @@ Result<std::optional<std::string_view>> Store::get(MDB_txn* txn, MDB_dbi dbi, st
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>{};
   if (rc != 0) return error(rc, "mdb_get");
   return std::optional<std::string_view>{lmdb::to_view(v)};
+}
+
+Result<std::optional<ActionId>> Store::head_of(MDB_txn* txn, std::string_view tag) const {
+  lmdb::Cursor cursor;
+  if (int rc = cursor.open(txn, dbi.tagq); rc != 0) return error(rc, "open a tagq cursor");
+  const std::string prefix = record::tag_prefix(tag);
+  MDB_val k = lmdb::to_val(prefix);
+  MDB_val v{};
+  int rc = cursor.get(k, v, MDB_SET_RANGE);
+  if (rc == MDB_NOTFOUND) return std::optional<ActionId>{};
+  if (rc != 0) return error(rc, "seek in tagq");
+  if (!lmdb::to_view(k).starts_with(prefix)) return std::optional<ActionId>{};
+  auto id = record::id_from_bytes(lmdb::to_view(v));
+  if (!id) return corrupt("a tagq entry of tag \"" + std::string(tag) + "\" is not an id");
+  return std::optional<ActionId>{*id};
+}
+
+Result<proto::WaitReason> Store::waiting(MDB_txn* txn, const record::StoredAction& stored, bool paused,
+                                         TimePoint now) const {
+  using proto::WaitReason;
+  const Action& a = stored.action;
+  if (a.state != proto::ActionState::queued) return WaitReason::none;
+  if (paused) return WaitReason::paused;
+  if (!stored.parked.empty()) return WaitReason::network;
+  if (!a.tag.empty()) {
+    auto head = head_of(txn, a.tag);
+    if (!head) return head.error();
+    if (*head != a.id) return WaitReason::tag;
+  }
+  if (a.next_attempt && *a.next_attempt > now) return WaitReason::backoff;
+  return WaitReason::none;
 }
 
 Result<Meta> Store::read_meta(MDB_txn* txn) const {
@@ -127,19 +158,23 @@ Result<Store> Store::open(const OutboxOptions& options) {
     return {};
   };
   for (auto [name, dbi] : {std::pair{"actions", &store.dbi.actions}, std::pair{"tagq", &store.dbi.tagq},
-                           std::pair{"due", &store.dbi.due}, std::pair{"inflight", &store.dbi.inflight},
+                           std::pair{"due", &store.dbi.due}, std::pair{"parked", &store.dbi.parked},
+                           std::pair{"netwait", &store.dbi.netwait}, std::pair{"inflight", &store.dbi.inflight},
                            std::pair{"events", &store.dbi.events}, std::pair{"meta", &store.dbi.meta}}) {
     if (auto r = open_db(name, *dbi); !r) return r.error();
   }
 
+  auto stamp = [&] {
+    MDB_val k = lmdb::to_val(meta_schema);
+    std::string value = record::u64_key(schema_version);
+    MDB_val v = lmdb::to_val(value);
+    return mdb_put(txn.get(), store.dbi.meta, &k, &v, 0);
+  };
   auto schema = store.get(txn.get(), store.dbi.meta, meta_schema);
   if (!schema) return schema.error();
   if (!*schema) {
     // A new outbox: stamp it, with counters at their starting values.
-    MDB_val k = lmdb::to_val(meta_schema);
-    std::string value = record::u64_key(schema_version);
-    MDB_val v = lmdb::to_val(value);
-    if (int rc = mdb_put(txn.get(), store.dbi.meta, &k, &v, 0); rc != 0) return store.error(rc, "initialise" + where);
+    if (int rc = stamp(); rc != 0) return store.error(rc, "initialise" + where);
     if (auto r = store.write_meta(txn.get(), Meta{}); !r) return r.error();
   } else {
     auto version = record::parse_u64_key(**schema);
@@ -149,6 +184,11 @@ Result<Store> Store::open(const OutboxOptions& options) {
                                "the outbox in " + options.dir.string() + " was written by a newer bgsyncd (schema " +
                                    std::to_string(*version) + "; this one reads up to " +
                                    std::to_string(schema_version) + "): upgrade bgsyncd or use another --state-dir");
+    }
+    // Older layouts only lack databases, just created empty, which is their correct content:
+    // nothing was parked or waiting for the network then. Restamp so older daemons refuse it.
+    if (*version < schema_version) {
+      if (int rc = stamp(); rc != 0) return store.error(rc, "upgrade the schema" + where);
     }
   }
   if (int rc = txn.commit(); rc != 0) return store.error(rc, "commit the set-up transaction" + where);

@@ -6,10 +6,18 @@
 //   tagq      tag NUL order -> id: every unfinished (queued or sending) action with a tag;
 //             the first key of a tag is its head
 //   due       next_attempt order -> id: exactly the queued actions that may go (untagged ones
-//             and queued tag heads); the scheduler reads its first entries
+//             and queued tag heads) and are not parked; the scheduler reads its first entries
+//   parked    destination NUL order -> id: queued actions that may go but wait for the network
+//             to their destination (which the action's record names too)
+//   netwait   id -> empty: queued actions whose last attempt failed without an HTTP response,
+//             whose backoff is cut short when the network comes back
 //   inflight  id -> empty: the actions in `sending`, re-queued by open() without a scan
 //   events    seq -> event record
 //   meta      schema, next_seq, next_order, paused, counts (per state): all u64 big-endian
+//
+// Schema history: 1 had no parked/netwait; 2 added them (and action/event record format 2, see
+// record.hpp). open() upgrades a schema-1 outbox in place by creating the two empty databases;
+// an older bgsyncd then refuses it rather than stranding parked actions it cannot see.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +30,12 @@
 
 #include "daemon/store/lmdb.hpp"
 #include "daemon/store/outbox.hpp"
+#include "daemon/store/record.hpp"
 
 namespace bgsync::store::detail {
 
 // The layout version this code writes; open() refuses an outbox with a larger one.
-inline constexpr std::uint64_t schema_version = 1;
+inline constexpr std::uint64_t schema_version = 2;
 
 inline constexpr std::string_view meta_schema = "schema";
 inline constexpr std::string_view meta_next_seq = "next_seq";
@@ -38,6 +47,8 @@ struct Dbis {
   MDB_dbi actions = 0;
   MDB_dbi tagq = 0;
   MDB_dbi due = 0;
+  MDB_dbi parked = 0;
+  MDB_dbi netwait = 0;
   MDB_dbi inflight = 0;
   MDB_dbi events = 0;
   MDB_dbi meta = 0;
@@ -69,6 +80,13 @@ struct Store {
   Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) const;
   Result<Meta> read_meta(MDB_txn* txn) const;
   Result<void> write_meta(MDB_txn* txn, const Meta& meta) const;
+
+  // The id heading `tag`'s queue, if any: one cursor seek in tagq.
+  Result<std::optional<ActionId>> head_of(MDB_txn* txn, std::string_view tag) const;
+  // Why `stored` is not being sent (proto::WaitReason), for a read or a write transaction alike:
+  // paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) > none.
+  // `paused` is meta's flag as `txn` sees it. Non-queued actions: none. At most one tagq seek.
+  Result<proto::WaitReason> waiting(MDB_txn* txn, const record::StoredAction& stored, bool paused, TimePoint now) const;
 };
 
 }  // namespace bgsync::store::detail

@@ -1,6 +1,6 @@
 // The outbox's state changes: enqueue, the sending lifecycle, cancel and manual retry. Each one
-// validates first, then updates the action, the tagq/due/inflight indexes, the meta counters,
-// and appends its event (invariants in txn_writer.hpp).
+// validates first, then updates the action, the tagq/due/parked/netwait/inflight indexes, the
+// meta counters, and appends its event (invariants in txn_writer.hpp).
 #include "daemon/store/txn_writer.hpp"
 
 #include "bgsync/proto/codec.hpp"
@@ -64,7 +64,7 @@ Result<Action> TxnWriter::enqueue(const proto::EnqueueRequest& request, const Ac
   }
   ++meta_.counts[ActionState::queued];
   if (auto r = append_event(EventType::queued, a, now); !r) return r.error();
-  return a;
+  return reply(std::move(stored), now);
 }
 
 Result<Action> TxnWriter::mark_sending(const ActionId& id, TimePoint now) {
@@ -73,15 +73,18 @@ Result<Action> TxnWriter::mark_sending(const ActionId& id, TimePoint now) {
   if (!stored) return stored.error();
   Action& a = stored->action;
   if (a.state != ActionState::queued) return wrong_state(a, "queued");
-  auto due = in_due(*stored);
-  if (!due) return due.error();
-  if (!*due) {
+  if (!stored->parked.empty()) {
+    return proto::make_error(proto::errc::bad_state, "action " + id.to_string() + " is parked until the network to \"" +
+                                                         stored->parked + "\" is back; unpark it first");
+  }
+  auto front = at_front(*stored);
+  if (!front) return front.error();
+  if (!*front) {
     return proto::make_error(proto::errc::bad_state, "action " + id.to_string() +
                                                          " waits behind the head of its tag \"" + a.tag + "\"");
   }
-  if (auto r = del(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored->order), "update the due index"); !r) {
-    return r.error();
-  }
+  if (auto r = unschedule(*stored); !r) return r.error();
+  if (auto r = unmark_network(id); !r) return r.error();
   a.state = ActionState::sending;
   ++a.attempts;
   a.next_attempt.reset();
@@ -104,6 +107,7 @@ Result<void> TxnWriter::finish_sending(Stored& stored, ActionState to, const Att
   a.last_error = to == ActionState::sent ? std::string() : result.error;
   if (auto r = save(stored); !r) return r;
   if (auto r = del(store_.dbi.inflight, record::id_bytes(a.id), "update the inflight index"); !r) return r;
+  if (auto r = unmark_network(a.id); !r) return r;
   if (!a.tag.empty()) {
     if (auto r = del(store_.dbi.tagq, record::tag_key(a.tag, stored.order), "update tagq"); !r) return r;
     if (auto r = promote_head(a.tag); !r) return r;
@@ -151,37 +155,40 @@ Result<Action> TxnWriter::mark_retry(const ActionId& id, const AttemptResult& re
   }
   if (auto r = save(*stored); !r) return r.error();
   if (auto r = del(store_.dbi.inflight, record::id_bytes(id), "update the inflight index"); !r) return r.error();
-  // Still the head of its tag (it kept its tagq entry), so straight back into due.
-  if (auto r = put(store_.dbi.due, record::due_key(next_attempt, stored->order), record::id_bytes(id), "write the due index"); !r) {
+  // Still the head of its tag (it kept its tagq entry) and never parked, so straight back into due.
+  if (auto r = schedule(*stored); !r) return r.error();
+  if (result.status) {
+    if (auto r = unmark_network(id); !r) return r.error();
+  } else if (auto r = put(store_.dbi.netwait, record::id_bytes(id), std::string_view(""), "write the netwait index"); !r) {
     return r.error();
   }
   move_count(ActionState::sending, ActionState::queued);
   if (auto r = append_event(EventType::retry, a, now, result.status, result.error, next_attempt); !r) return r.error();
-  return std::move(stored->action);
+  return reply(std::move(*stored), now);
 }
 
 Result<Action> TxnWriter::cancel_one(Stored stored, TimePoint now) {
   Action& a = stored.action;
-  auto due = in_due(stored);
-  if (!due) return due.error();
+  auto front = at_front(stored);
+  if (!front) return front.error();
   bool head = false;
   if (!a.tag.empty()) {
     auto current = head_of(a.tag);
     if (!current) return current.error();
     head = *current == a.id;
   }
-  if (*due) {
-    if (auto r = del(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order), "update the due index"); !r) {
-      return r.error();
-    }
+  if (*front) {
+    if (auto r = unschedule(stored); !r) return r.error();
   }
   if (a.state == ActionState::sending) {
     if (auto r = del(store_.dbi.inflight, record::id_bytes(a.id), "update the inflight index"); !r) return r.error();
   }
+  if (auto r = unmark_network(a.id); !r) return r.error();
   const ActionState from = a.state;
   a.state = ActionState::cancelled;
   a.next_attempt.reset();
   a.updated = now;
+  stored.parked.clear();
   if (auto r = save(stored); !r) return r.error();
   if (!a.tag.empty()) {
     if (auto r = del(store_.dbi.tagq, record::tag_key(a.tag, stored.order), "update tagq"); !r) return r.error();
@@ -248,20 +255,21 @@ Result<Action> TxnWriter::retry(const ActionId& id, TimePoint now) {
   if (a.state == ActionState::sent || a.state == ActionState::sending) {
     return wrong_state(a, "failed, cancelled or queued");
   }
+  // Parked: it goes when its destination is reachable again, whatever its backoff; nothing to do.
+  if (!stored->parked.empty()) return reply(std::move(*stored), now);
+  if (auto r = unmark_network(id); !r) return r.error();
   if (a.state == ActionState::queued) {
     // Skip the backoff: due now, same place in its tag.
-    auto due = in_due(*stored);
-    if (!due) return due.error();
-    if (*due) {
-      if (auto r = del(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored->order), "update the due index"); !r) {
-        return r.error();
-      }
-      if (auto r = put(store_.dbi.due, record::due_key(now, stored->order), record::id_bytes(id), "write the due index"); !r) {
-        return r.error();
-      }
+    auto front = at_front(*stored);
+    if (!front) return front.error();
+    if (*front) {
+      if (auto r = unschedule(*stored); !r) return r.error();
     }
     a.next_attempt = now;
     a.updated = now;
+    if (*front) {
+      if (auto r = schedule(*stored); !r) return r.error();
+    }
     if (auto r = save(*stored); !r) return r.error();
   } else {
     // failed or cancelled: back in line at the tail of its tag; attempts and last_error stay.
@@ -273,6 +281,7 @@ Result<Action> TxnWriter::retry(const ActionId& id, TimePoint now) {
     }
     const ActionState from = a.state;
     stored->order = meta_.next_order++;
+    stored->parked.clear();
     meta_dirty_ = true;
     a.state = ActionState::queued;
     a.next_attempt = now;
@@ -284,14 +293,12 @@ Result<Action> TxnWriter::retry(const ActionId& id, TimePoint now) {
       }
     }
     if (head) {
-      if (auto r = put(store_.dbi.due, record::due_key(now, stored->order), record::id_bytes(id), "write the due index"); !r) {
-        return r.error();
-      }
+      if (auto r = schedule(*stored); !r) return r.error();
     }
     move_count(from, ActionState::queued);
   }
   if (auto r = append_event(EventType::queued, a, now); !r) return r.error();
-  return std::move(stored->action);
+  return reply(std::move(*stored), now);
 }
 
 }  // namespace bgsync::store::detail

@@ -67,27 +67,41 @@ Result<void> TxnWriter::save(const Stored& stored) {
 }
 
 Result<std::optional<ActionId>> TxnWriter::head_of(std::string_view tag) {
-  lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn_.get(), store_.dbi.tagq); rc != 0) return fail(rc, "open a tagq cursor");
-  const std::string prefix = record::tag_prefix(tag);
-  MDB_val k = lmdb::to_val(prefix);
-  MDB_val v{};
-  int rc = cursor.get(k, v, MDB_SET_RANGE);
-  if (rc == MDB_NOTFOUND) return std::optional<ActionId>{};
-  if (rc != 0) return fail(rc, "seek in tagq");
-  if (!lmdb::to_view(k).starts_with(prefix)) return std::optional<ActionId>{};
-  auto id = record::id_from_bytes(lmdb::to_view(v));
-  if (!id) return fail(store_.corrupt("a tagq entry of tag \"" + std::string(tag) + "\" is not an id"));
-  return std::optional<ActionId>{*id};
+  auto head = store_.head_of(txn_.get(), tag);
+  if (!head) return fail(head.error());
+  return head;
 }
 
-Result<bool> TxnWriter::in_due(const Stored& stored) {
+Result<bool> TxnWriter::at_front(const Stored& stored) {
   const Action& a = stored.action;
   if (a.state != proto::ActionState::queued) return false;
   if (a.tag.empty()) return true;
   auto head = head_of(a.tag);
   if (!head) return head.error();
   return *head == a.id;
+}
+
+Result<void> TxnWriter::schedule(const Stored& stored) {
+  const Action& a = stored.action;
+  if (!stored.parked.empty()) {
+    return put(store_.dbi.parked, record::parked_key(stored.parked, stored.order), record::id_bytes(a.id),
+               "write the parked index");
+  }
+  return put(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
+             record::id_bytes(a.id), "write the due index");
+}
+
+Result<void> TxnWriter::unschedule(const Stored& stored) {
+  const Action& a = stored.action;
+  if (!stored.parked.empty()) {
+    return del(store_.dbi.parked, record::parked_key(stored.parked, stored.order), "update the parked index");
+  }
+  return del(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
+             "update the due index");
+}
+
+Result<void> TxnWriter::unmark_network(const ActionId& id) {
+  return del(store_.dbi.netwait, record::id_bytes(id), "update the netwait index");
 }
 
 Result<void> TxnWriter::promote_head(std::string_view tag) {
@@ -99,15 +113,25 @@ Result<void> TxnWriter::promote_head(std::string_view tag) {
   if (!*stored) return fail(store_.corrupt("tagq names action " + (*head)->to_string() + ", which does not exist"));
   const Stored& next = **stored;
   if (next.action.state != proto::ActionState::queued) return {};
-  return put(store_.dbi.due, record::due_key(next.action.next_attempt.value_or(TimePoint{}), next.order),
-             record::id_bytes(next.action.id), "write the due index");
+  return schedule(next);
+}
+
+Result<Action> TxnWriter::reply(Stored&& stored, TimePoint now) {
+  auto waiting = store_.waiting(txn_.get(), stored, meta_.paused, now);
+  if (!waiting) return fail(waiting.error());
+  stored.action.waiting = *waiting;
+  return std::move(stored.action);
+}
+
+bool TxnWriter::valid_destination(std::string_view destination) noexcept {
+  return !destination.empty() && destination.size() <= max_destination_size &&
+         destination.find('\0') == std::string_view::npos;
 }
 
 Result<void> TxnWriter::append_event(proto::EventType type, const Action& action, TimePoint now,
                                      std::optional<int> status, std::string error,
                                      std::optional<TimePoint> next_attempt) {
   Event e;
-  e.seq = meta_.next_seq;
   e.type = type;
   e.id = action.id;
   e.tag = action.tag;
@@ -117,6 +141,11 @@ Result<void> TxnWriter::append_event(proto::EventType type, const Action& action
   e.status = status;
   e.error = std::move(error);
   e.next_attempt = next_attempt;
+  return append_event(std::move(e));
+}
+
+Result<void> TxnWriter::append_event(Event e) {
+  e.seq = meta_.next_seq;
   if (auto r = put(store_.dbi.events, record::u64_key(e.seq), record::encode_event(e), "append an event"); !r) return r;
   ++meta_.next_seq;
   meta_dirty_ = true;
@@ -187,13 +216,12 @@ Result<std::size_t> TxnWriter::recover_inflight(TimePoint now) {
     a.updated = now;
     a.last_error = reason;
     if (auto r = save(stored); !r) return r.error();
-    // A sending tagged action is its tag's head, so it goes straight back into due.
-    auto due = in_due(stored);
-    if (!due) return due.error();
-    if (*due) {
-      if (auto r = put(store_.dbi.due, record::due_key(now, stored.order), record::id_bytes(id), "write the due index"); !r) {
-        return r.error();
-      }
+    // A sending tagged action is its tag's head (and never parked), so it goes straight back
+    // into due.
+    auto front = at_front(stored);
+    if (!front) return front.error();
+    if (*front) {
+      if (auto r = schedule(stored); !r) return r.error();
     }
     move_count(proto::ActionState::sending, proto::ActionState::queued);
     if (auto r = append_event(proto::EventType::retry, a, now, std::nullopt, std::string(reason), now); !r) return r.error();

@@ -2,9 +2,21 @@
 // updates and its event. WriteTxn forwards to it; Outbox::open uses it to re-queue `sending`.
 //
 // Invariants kept by every operation (see store_env.hpp for the databases):
-//   queued    in actions; in tagq when tagged; in due iff untagged or the head of its tag
-//   sending   in actions, inflight, and tagq when tagged (it is then the head); never in due
-//   finished  (sent, failed, cancelled) only in actions
+//   queued    in actions; in tagq when tagged. It is "at the front" when untagged or its tag's
+//             head, and exactly the actions at the front are scheduled: in parked under the
+//             destination their record names, or else in due. Only park() sets a destination and
+//             only actions at the front can be parked; since a tag's head changes only when it
+//             leaves tagq, a parked action stays at the front until it is unparked or cancelled.
+//   sending   in actions, inflight, and tagq when tagged (it is then the head); never in due,
+//             parked or netwait (mark_sending refuses a parked action)
+//   finished  (sent, failed, cancelled) only in actions, with no destination
+//   netwait   holds only queued, unparked actions whose latest state change was mark_retry
+//             without a response (which adds the mark); every other state change, park, and
+//             reset_network_backoff remove it.
+//   updated   is the time of the action's latest event; park, unpark and reset_network_backoff
+//             append none and so leave it.
+// A new tag head (its predecessor finished or was cancelled) goes into due, never parked: the
+// daemon parks it again if its destination is still unreachable.
 // Operations check everything that can fail for a reason of the request's own before their
 // first write, so such an error leaves the transaction untouched; an LMDB error poisons it.
 // The meta counters are kept in memory and written once, at commit.
@@ -36,6 +48,11 @@ class TxnWriter {
   Result<Action> mark_failed(const ActionId& id, const AttemptResult& result, TimePoint now);
   Result<std::vector<Action>> cancel(const proto::CancelArgs& args, TimePoint now);
   Result<Action> retry(const ActionId& id, TimePoint now);
+  // Network bookkeeping (network_ops.cpp).
+  Result<Action> park(const ActionId& id, std::string_view destination, TimePoint now);
+  Result<std::size_t> unpark(std::string_view destination, std::size_t max);
+  Result<std::size_t> reset_network_backoff(TimePoint now, std::size_t max);
+  Result<Event> record_network(bool online, std::string_view reason, TimePoint now);
   Result<void> set_paused(bool paused);
   Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);
   // Moves every `sending` action back to `queued`, due now, with a `retry` event.
@@ -60,16 +77,28 @@ class TxnWriter {
   Result<void> save(const Stored& stored);
   // The id heading `tag`'s queue, if any.
   Result<std::optional<ActionId>> head_of(std::string_view tag);
-  // Whether a queued action is (or, when finished, would be) in the due index.
-  Result<bool> in_due(const Stored& stored);
-  // After `tag`'s head left tagq: puts the new head, if queued, into due.
+  // Whether a queued action is at the front (untagged, or its tag's head): scheduled, in due or
+  // parked. False for any other state.
+  Result<bool> at_front(const Stored& stored);
+  // Puts an action at the front into parked (when it names a destination) or due; unschedule
+  // takes it out of whichever it is in.
+  Result<void> schedule(const Stored& stored);
+  Result<void> unschedule(const Stored& stored);
+  // Removes the action's network-backoff mark, if any.
+  Result<void> unmark_network(const ActionId& id);
+  // After `tag`'s head left tagq: schedules the new head, if queued.
   Result<void> promote_head(std::string_view tag);
+  // The action as returned to the caller: `waiting` filled in as of `now`.
+  Result<Action> reply(Stored&& stored, TimePoint now);
   // Takes a sending action out of inflight and tagq (letting the next go) and records the result.
   Result<void> finish_sending(Stored& stored, proto::ActionState to, const AttemptResult& result, TimePoint now);
   Result<Action> cancel_one(Stored stored, TimePoint now);
   Result<void> append_event(proto::EventType type, const Action& action, TimePoint now,
                             std::optional<int> status = std::nullopt, std::string error = {},
                             std::optional<TimePoint> next_attempt = std::nullopt);
+  // Gives `event` the next seq and appends it (to the log and to events()).
+  Result<void> append_event(Event event);
+  static bool valid_destination(std::string_view destination) noexcept;
   void move_count(proto::ActionState from, proto::ActionState to);
 
   Store& store_;

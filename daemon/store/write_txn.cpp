@@ -33,6 +33,18 @@ Result<std::vector<Action>> WriteTxn::cancel(const proto::CancelArgs& args, Time
   return impl_->writer.cancel(args, now);
 }
 Result<Action> WriteTxn::retry(const ActionId& id, TimePoint now) { return impl_->writer.retry(id, now); }
+Result<Action> WriteTxn::park(const ActionId& id, std::string_view destination, TimePoint now) {
+  return impl_->writer.park(id, destination, now);
+}
+Result<std::size_t> WriteTxn::unpark(std::string_view destination, TimePoint /*now*/, std::size_t max) {
+  return impl_->writer.unpark(destination, max);
+}
+Result<std::size_t> WriteTxn::reset_network_backoff(TimePoint now, std::size_t max) {
+  return impl_->writer.reset_network_backoff(now, max);
+}
+Result<Event> WriteTxn::record_network(bool online, std::string_view reason, TimePoint now) {
+  return impl_->writer.record_network(online, reason, now);
+}
 Result<void> WriteTxn::set_paused(bool paused) { return impl_->writer.set_paused(paused); }
 Result<std::size_t> WriteTxn::prune_events(TimePoint cutoff, std::size_t max) {
   return impl_->writer.prune_events(cutoff, max);

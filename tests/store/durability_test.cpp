@@ -21,10 +21,6 @@ using proto::ActionState;
 using proto::errc;
 using proto::EventType;
 
-TimePoint wall_now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 TEST_CASE("actions left sending are queued again at open", "[store][recovery]") {
   TempDir dir;
   const ActionId u1 = make_id(1), t1 = make_id(2), t2 = make_id(3), u2 = make_id(4);
@@ -167,31 +163,75 @@ TEST_CASE("a full outbox says so and keeps what it had", "[store][full]") {
   REQUIRE(check(outbox->last_seq()) == stored.size());
 }
 
+// Opens the environment in `dir` with LMDB directly (as another bgsyncd would) and runs `body`
+// in one write transaction.
+template <class Body>
+void raw_write(const std::filesystem::path& dir, Body&& body) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0600) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  body(txn);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+void raw_set_schema(MDB_txn* txn, std::uint64_t version) {
+  MDB_dbi meta = 0;
+  REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+  std::string key = "schema";
+  std::string value = record::u64_key(version);
+  MDB_val k{key.size(), key.data()};
+  MDB_val v{value.size(), value.data()};
+  REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+}
+
 TEST_CASE("an outbox from a newer bgsyncd is refused", "[store][schema]") {
   TempDir dir;
   open_outbox(dir.path()).reset();
-  {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    REQUIRE(mdb_env_set_maxdbs(env, 8) == 0);
-    REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0600) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi meta = 0;
-    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-    std::string key = "schema";
-    std::string value = record::u64_key(99);
-    MDB_val k{key.size(), key.data()};
-    MDB_val v{value.size(), value.data()};
-    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-  }
+  raw_write(dir.path(), [](MDB_txn* txn) { raw_set_schema(txn, 99); });
   auto outbox = Outbox::open(OutboxOptions{dir.path(), std::size_t{1} << 30});
   REQUIRE(outbox.has_error());
   REQUIRE(outbox.error().code == errc::storage_error);
   INFO(outbox.error().message);
   REQUIRE(outbox.error().message.find("newer bgsyncd (schema 99") != std::string::npos);
+}
+
+TEST_CASE("a schema 1 outbox is upgraded in place", "[store][schema]") {
+  TempDir dir;
+  {
+    auto outbox = open_outbox(dir.path());
+    write(*outbox, [](WriteTxn& txn) { check(txn.enqueue(request("T"), make_id(1), at(t0))); });
+  }
+  // What schema 1 had: no parked or netwait database.
+  raw_write(dir.path(), [](MDB_txn* txn) {
+    raw_set_schema(txn, 1);
+    for (const char* name : {"parked", "netwait"}) {
+      MDB_dbi dbi = 0;
+      REQUIRE(mdb_dbi_open(txn, name, 0, &dbi) == 0);
+      REQUIRE(mdb_drop(txn, dbi, 1) == 0);
+    }
+  });
+  auto outbox = open_outbox(dir.path());
+  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
+  REQUIRE(check(outbox->parked_destinations()).empty());
+  REQUIRE(check(outbox->network_backoff_marks()) == 0);
+  write(*outbox, [](WriteTxn& txn) { check(txn.park(make_id(1), "example.com", at(t0))); });
+  REQUIRE(check(outbox->parked_destinations()) == std::vector<std::string>{"example.com"});
+  outbox.reset();
+  std::optional<std::uint64_t> schema;
+  raw_write(dir.path(), [&](MDB_txn* txn) {
+    MDB_dbi meta = 0;
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    std::string key = "schema";
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{};
+    REQUIRE(mdb_get(txn, meta, &k, &v) == 0);
+    schema = record::parse_u64_key(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  });
+  REQUIRE(schema == 2u);
 }
 
 TEST_CASE("open reports where and why it failed", "[store][open]") {

@@ -1,4 +1,5 @@
-// The outbox's binary record and key formats: round trips, corruption handling, key order.
+// The outbox's binary record and key formats: round trips, corruption handling, key order, and
+// records written by earlier formats (hand-made bytes, so a change of layout cannot hide here).
 #include "daemon/store/record.hpp"
 
 #include <string>
@@ -60,6 +61,19 @@ TEST_CASE("action records round-trip", "[store][record]") {
     auto back = record::decode_action(s.action.id, record::encode_action(s));
     REQUIRE(back);
     REQUIRE(back->order == s.order);
+    REQUIRE(back->parked.empty());
+    require_same(back->action, s.action);
+  }
+  SECTION("parked") {
+    StoredAction s = full_action();
+    s.action.state = ActionState::queued;
+    s.parked = "example.com";
+    const std::string bytes = record::encode_action(s);
+    REQUIRE(bytes[0] == 2);
+    REQUIRE(bytes.ends_with(std::string("\x0b\x00\x00\x00", 4) + "example.com"));
+    auto back = record::decode_action(s.action.id, bytes);
+    REQUIRE(back);
+    REQUIRE(back->parked == "example.com");
     require_same(back->action, s.action);
   }
   SECTION("optional fields absent, empty strings") {
@@ -99,11 +113,129 @@ TEST_CASE("event records round-trip", "[store][record]") {
   REQUIRE(back->error == e.error);
   REQUIRE(back->next_attempt == e.next_attempt);
 
+  REQUIRE_FALSE(back->online);
+  REQUIRE(back->reason.empty());
+
   Event bare;
   auto bare_back = record::decode_event(1, record::encode_event(bare));
   REQUIRE(bare_back);
   REQUIRE_FALSE(bare_back->status);
   REQUIRE_FALSE(bare_back->next_attempt);
+  REQUIRE_FALSE(bare_back->online);
+
+  for (bool online : {false, true}) {
+    Event net;
+    net.type = EventType::network;
+    net.time = at(t0);
+    net.online = online;
+    net.reason = online ? "" : "link eth0 down";
+    auto net_back = record::decode_event(7, record::encode_event(net));
+    REQUIRE(net_back);
+    REQUIRE(net_back->type == EventType::network);
+    REQUIRE(net_back->online == online);
+    REQUIRE(net_back->reason == net.reason);
+    REQUIRE(net_back->id == ActionId{});
+  }
+}
+
+// Format 1 records, as bgsync wrote them before parking and network events, byte by byte.
+// Fields are little-endian; strings are u32 length then bytes.
+template <std::size_t N>
+std::string bytes_of(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
+
+const std::string v1_action = bytes_of(
+    "\x01"                                // format 1
+    "\x05\x00\x00\x00\x00\x00\x00\x00"    // order 5
+    "\x00"                                // state queued
+    "\x02\x00\x00\x00"                    // attempts 2
+    "\xe8\x03\x00\x00\x00\x00\x00\x00"    // created 1000 ms
+    "\xd0\x07\x00\x00\x00\x00\x00\x00"    // updated 2000 ms
+    "\x01"                                // flags: has next_attempt
+    "\xb8\x0b\x00\x00\x00\x00\x00\x00"    // next_attempt 3000 ms
+    "\x00\x00\x00\x00"                    // response_status (unset)
+    "\x04\x00\x00\x00" "mail"             // app
+    "\x01\x00\x00\x00" "T"                // tag
+    "\x03\x00\x00\x00" "GET"              // method
+    "\x09\x00\x00\x00" "http://h/"        // url
+    "\x01\x00\x00\x00"                    // 1 header:
+    "\x01\x00\x00\x00" "A"                //   name
+    "\x01\x00\x00\x00" "b"                //   value
+    "\x00\x00\x00\x00"                    // body
+    "\x07\x00\x00\x00" "timeout"          // last_error
+    "\x00\x00\x00\x00"                    // no response headers
+    "\x00\x00\x00\x00");                  // response_body
+
+const std::string v1_event = bytes_of(
+    "\x01"                                // format 1
+    "\x02"                                // type retry
+    "\x00\x00\x00\x00\x00\x00\x70\x00\x80\x00\x00\x00\x00\x00\x00\x03"  // id make_id(3)
+    "\xe8\x03\x00\x00\x00\x00\x00\x00"    // time 1000 ms
+    "\x01\x00\x00\x00"                    // attempt 1
+    "\x03"                                // flags: has next_attempt, has status
+    "\xf7\x01\x00\x00"                    // status 503
+    "\x88\x13\x00\x00\x00\x00\x00\x00"    // next_attempt 5000 ms
+    "\x01\x00\x00\x00" "t"                // tag
+    "\x01\x00\x00\x00" "a"                // app
+    "\x08\x00\x00\x00" "HTTP 503");       // error
+
+TEST_CASE("format 1 records still read", "[store][record][compat]") {
+  SECTION("an action reads as not parked") {
+    auto s = record::decode_action(make_id(9), v1_action);
+    REQUIRE(s);
+    REQUIRE(s->order == 5);
+    REQUIRE(s->parked.empty());
+    const Action& a = s->action;
+    REQUIRE(a.id == make_id(9));
+    REQUIRE(a.state == ActionState::queued);
+    REQUIRE(a.attempts == 2);
+    REQUIRE(a.created == at(1000));
+    REQUIRE(a.updated == at(2000));
+    REQUIRE(a.next_attempt == at(3000));
+    REQUIRE_FALSE(a.response_status);
+    REQUIRE(a.app == "mail");
+    REQUIRE(a.tag == "T");
+    REQUIRE(a.method == "GET");
+    REQUIRE(a.url == "http://h/");
+    REQUIRE(a.headers == proto::Headers{{"A", "b"}});
+    REQUIRE(a.body.empty());
+    REQUIRE(a.last_error == "timeout");
+    REQUIRE(a.response_headers.empty());
+    REQUIRE(a.response_body.empty());
+    // Written back, it is format 2: the same fields plus an empty destination.
+    std::string v2 = v1_action;
+    v2[0] = 2;
+    v2 += std::string(4, '\0');
+    REQUIRE(record::encode_action(*s) == v2);
+    for (std::size_t n = 0; n < v1_action.size(); ++n) REQUIRE_FALSE(record::decode_action(make_id(9), v1_action.substr(0, n)));
+  }
+  SECTION("an event reads with online unset and no reason") {
+    auto e = record::decode_event(12, v1_event);
+    REQUIRE(e);
+    REQUIRE(e->seq == 12);
+    REQUIRE(e->type == EventType::retry);
+    REQUIRE(e->id == make_id(3));
+    REQUIRE(e->time == at(1000));
+    REQUIRE(e->attempt == 1);
+    REQUIRE(e->status == 503);
+    REQUIRE(e->next_attempt == at(5000));
+    REQUIRE(e->tag == "t");
+    REQUIRE(e->app == "a");
+    REQUIRE(e->error == "HTTP 503");
+    REQUIRE_FALSE(e->online);
+    REQUIRE(e->reason.empty());
+    std::string v2 = v1_event;
+    v2[0] = 2;
+    v2 += std::string(4, '\0');
+    REQUIRE(record::encode_event(*e) == v2);
+    // Format 1 had no network events: such a type there is damage, not news.
+    std::string network = v1_event;
+    network[1] = static_cast<char>(EventType::network);
+    REQUIRE_FALSE(record::decode_event(12, network));
+    // ...while format 1 bytes with a reason appended are not format 1.
+    REQUIRE_FALSE(record::decode_event(12, v1_event + std::string(4, '\0')));
+  }
 }
 
 TEST_CASE("damaged records are refused, not misread", "[store][record]") {
@@ -121,8 +253,17 @@ TEST_CASE("damaged records are refused, not misread", "[store][record]") {
   bad_state[9] = 9;  // after the format byte and the 8-byte order
   REQUIRE_FALSE(record::decode_action(id, bad_state));
 
-  const std::string event = record::encode_event(Event{});
-  for (std::size_t n = 0; n < event.size(); ++n) REQUIRE_FALSE(record::decode_event(1, event.substr(0, n)));
+  Event network;
+  network.type = EventType::network;
+  network.online = false;
+  network.reason = "no route";
+  for (const Event& e : {Event{}, network}) {
+    const std::string event = record::encode_event(e);
+    for (std::size_t n = 0; n < event.size(); ++n) REQUIRE_FALSE(record::decode_event(1, event.substr(0, n)));
+    std::string unknown_type = event;
+    unknown_type[1] = static_cast<char>(static_cast<int>(EventType::network) + 1);
+    REQUIRE_FALSE(record::decode_event(1, unknown_type));
+  }
 }
 
 TEST_CASE("keys sort numerically", "[store][record]") {
@@ -139,6 +280,10 @@ TEST_CASE("keys sort numerically", "[store][record]") {
   REQUIRE(record::tag_key("a", 2).starts_with(record::tag_prefix("a")));
   REQUIRE_FALSE(record::tag_key("ab", 2).starts_with(record::tag_prefix("a")));
   REQUIRE(record::id_from_bytes(record::id_bytes(make_id(7))) == make_id(7));
+  REQUIRE(record::parked_key("a", 1000) < record::parked_key("ab", 1));
+  REQUIRE(record::parked_key("a", 1) < record::parked_key("a", 2));
+  REQUIRE(record::parked_key("a", 2).starts_with(record::parked_prefix("a")));
+  REQUIRE(record::parked_key("a", 2) < "a\x01");  // what parked_destinations() seeks to next
 }
 
 }  // namespace

@@ -51,6 +51,11 @@ inline ActionId make_id(std::uint64_t n) {
 inline TimePoint at(std::int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
 inline constexpr std::int64_t t0 = 1'790'000'000'000;  // a fixed "now" in 2026
 
+// The clock get() and list() judge backoff by; tests of `waiting` place times around it.
+inline TimePoint wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 inline std::unique_ptr<Outbox> open_outbox(const std::filesystem::path& dir, std::size_t map_size = std::size_t{1} << 30) {
   auto outbox = Outbox::open(OutboxOptions{dir, map_size});
   if (!outbox) FAIL("open failed: " << outbox.error().message);
@@ -120,5 +125,9 @@ struct StringMaker<boost::system::result<T, bgsync::proto::Error>> {
 template <>
 struct StringMaker<bgsync::proto::ActionId> {
   static std::string convert(const bgsync::proto::ActionId& id) { return id.to_string(); }
+};
+template <>
+struct StringMaker<bgsync::proto::WaitReason> {
+  static std::string convert(bgsync::proto::WaitReason r) { return std::string(bgsync::proto::to_string(r)); }
 };
 }  // namespace Catch
