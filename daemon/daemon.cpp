@@ -26,6 +26,7 @@
 #include "daemon/event_hub.hpp"
 #include "daemon/handlers/handlers.hpp"
 #include "daemon/id_generator.hpp"
+#include "daemon/net/network_watcher.hpp"
 #include "daemon/runtime_paths.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/commit_queue.hpp"
@@ -117,9 +118,16 @@ int run_daemon(const DaemonOptions& options) {
   EventHub hub;
   store::CommitQueue commits(**outbox, io.get_executor(), [&hub](std::vector<proto::Event> events) { hub.publish(events); });
   http::Client http(io.get_executor(), http::ClientOptions{options.timeouts});
-  Scheduler scheduler(io.get_executor(), **outbox, commits, http, options.retry, options.parallel);
+  net::NetworkWatcher network(io.get_executor(), net::WatcherOptions{options.online_debounce, options.offline_debounce});
+  if (auto ok = network.start(); !ok) {
+    // Fail open, as Chromium does: without netlink every destination counts as reachable and
+    // backoff still limits the damage of sending into a dead network.
+    spdlog::warn("network watching unavailable ({}); treating every destination as reachable", ok.error().message);
+  }
+  Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, options.retry, options.parallel);
+  network.on_change([&scheduler](bool grew) { scheduler.network_changed(grew); });
   IdGenerator ids;
-  Services services{**outbox, commits, scheduler, hub, ids, options};
+  Services services{**outbox, commits, scheduler, hub, ids, network, options};
   ControlServer server(io.get_executor(), services);
   if (auto ok = server.listen(socket.path); !ok) {
     spdlog::error("{}", ok.error().message);
@@ -137,6 +145,7 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::info("stopping on {}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     scheduler.stop();
+    network.stop();
     prune_timer.cancel();
     // Give open requests their replies, within a bound; then stop whatever is left.
     asio::co_spawn(
@@ -153,8 +162,10 @@ int run_daemon(const DaemonOptions& options) {
         asio::detached);
   });
 
-  spdlog::info("bgsyncd {} ready: socket {}, state dir {}, {} queued{}", BGSYNC_VERSION, socket.path, state_dir.string(),
-               (*counts)[proto::ActionState::queued], *paused ? ", sending paused" : "");
+  const auto reach = network.reach_any();
+  spdlog::info("bgsyncd {} ready: socket {}, state dir {}, {} queued, {}{}", BGSYNC_VERSION, socket.path,
+               state_dir.string(), (*counts)[proto::ActionState::queued],
+               reach.reachable ? "online" : "offline (" + reach.reason + ")", *paused ? ", sending paused" : "");
   io.run();
 
   commits.stop();  // the batch in progress, if any, is committed before this returns

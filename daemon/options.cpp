@@ -15,8 +15,9 @@ constexpr const char* description = R"(bgsyncd - the bgsync daemon: durable defe
 Apps (through libbgsync) and syncctl hand bgsyncd HTTP requests to make later. bgsyncd
 stores each one durably in an LMDB outbox before it answers, sends it when it can, retries
 failures with exponential backoff (honouring Retry-After), keeps requests with the same tag in
-order, and publishes every state change as an event. It runs in the foreground and stops
-cleanly on SIGTERM or SIGINT.)";
+order, and publishes every state change as an event. It watches the network itself (rtnetlink):
+an action whose destination has no usable route waits without burning attempts, and goes out
+the moment a route appears. It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
 
 constexpr const char* footer = R"(
 FILES
@@ -75,6 +76,8 @@ ParsedOptions parse_options(int argc, char** argv) {
   add_duration(app, "--tls-timeout", o.timeouts.handshake, "Deadline for the TLS handshake");
   add_duration(app, "--exchange-timeout", o.timeouts.exchange, "Deadline for sending a request and reading its response");
   add_duration(app, "--event-retention", o.event_retention, "How long the event log keeps events for replay");
+  add_duration(app, "--online-debounce", o.online_debounce, "Delay before a network change that adds connectivity is acted on");
+  add_duration(app, "--offline-debounce", o.offline_debounce, "Delay before a network change that removes connectivity is acted on");
   app.add_option("--parallel", o.parallel, "Actions sent at once, across tags (default 16)")->check(CLI::Range(1, 1024));
   app.add_option("--max-size", o.map_size_mib, "Largest the outbox may grow, in MiB (default 16384)")->check(CLI::Range(1, 1 << 24));
 

@@ -22,6 +22,10 @@ struct DaemonOptions {
   std::chrono::milliseconds event_retention{7LL * 24 * 3'600'000};
   std::size_t parallel = 16;             // actions in flight at once, across all tags
   std::size_t map_size_mib = 16 * 1024;  // LMDB map size: the outbox's maximum size
+  // Network changes are applied after these delays: quickly when connectivity grows, slowly
+  // when it shrinks, so that a brief flap does not park everything.
+  std::chrono::milliseconds online_debounce{20};
+  std::chrono::milliseconds offline_debounce{2000};
 };
 
 // Either options to run with, or an exit code (0 after --help/--version, 2 on a usage error)

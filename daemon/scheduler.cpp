@@ -11,7 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/destination.hpp"
 #include "daemon/handlers/handlers.hpp"
+#include "daemon/net/network_watcher.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
@@ -36,11 +38,13 @@ bool is_gone(const proto::Error& e) {
 }  // namespace
 
 Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                     http::Client& http, RetryPolicy retry, std::size_t parallel)
+                     http::Client& http, net::NetworkWatcher& network, RetryPolicy retry, std::size_t parallel)
     : executor_(executor),
       outbox_(outbox),
       commits_(commits),
       http_(http),
+      network_(network),
+      hosts_(executor, network),
       retry_(retry),
       parallel_(parallel),
       timer_(executor),
@@ -48,7 +52,22 @@ Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, stor
 
 void Scheduler::start(bool paused) {
   paused_ = paused;
+  online_ = network_.reach_any().reachable;
+  // Destinations parked by an earlier run may be reachable now.
+  asio::co_spawn(executor_, release_parked(), asio::detached);
   asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void Scheduler::network_changed(bool grew) {
+  if (stopping_) return;
+  const auto any = network_.reach_any();
+  if (any.reachable != online_) {
+    online_ = any.reachable;
+    spdlog::info("network: {}{}", online_ ? "online" : "offline", online_ ? "" : " (" + any.reason + ")");
+    asio::co_spawn(executor_, record_network(online_, any.reason), asio::detached);
+  }
+  hosts_.network_changed();
+  if (grew) asio::co_spawn(executor_, release_parked(), asio::detached);
 }
 
 void Scheduler::wake() {
@@ -63,6 +82,7 @@ void Scheduler::set_paused(bool paused) {
 
 void Scheduler::stop() {
   stopping_ = true;
+  hosts_.stop();
   timer_.cancel();
   for (auto& [id, signal] : in_flight_) signal->emit(asio::cancellation_type::terminal);
 }
@@ -73,7 +93,7 @@ asio::awaitable<void> Scheduler::run() {
     auto wake_at = std::chrono::steady_clock::time_point::max();
     if (!paused_ && in_flight_.size() < parallel_) {
       // Actions we decided to send but whose `sending` is not committed yet are still listed.
-      auto due = outbox_.due(parallel_ + in_flight_.size());
+      auto due = outbox_.due(parallel_ + in_flight_.size() + parking_.size());
       if (!due) {
         spdlog::error("cannot read the outbox's due index: {}", due.error().message);
         wake_at = std::chrono::steady_clock::now() + 1s;
@@ -81,10 +101,19 @@ asio::awaitable<void> Scheduler::run() {
         const auto now = now_ms();
         for (const auto& entry : *due) {
           if (in_flight_.size() >= parallel_) break;
-          if (in_flight_.contains(entry.id)) continue;
+          if (in_flight_.contains(entry.id) || parking_.contains(entry.id)) continue;
           if (entry.next_attempt > now) {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
             break;
+          }
+          auto action = outbox_.get(entry.id);
+          if (!action || !*action) continue;  // gone since due() read it
+          auto destination = destination_of((*action)->url);
+          if (!network_.reach(destination).reachable) {
+            learn_host(destination);
+            parking_.insert(entry.id);
+            asio::co_spawn(executor_, park(entry.id, std::move(destination)), asio::detached);
+            continue;
           }
           in_flight_.emplace(entry.id, std::make_shared<asio::cancellation_signal>());
           asio::co_spawn(executor_, attempt(entry.id), asio::detached);
@@ -180,6 +209,77 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
                   pause.count());
     asio::steady_timer wait(executor_, pause);
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> Scheduler::park(proto::ActionId id, std::string destination) {
+  store::CommitQueue::Job<proto::Action> job = [id, destination](store::WriteTxn& txn) {
+    return txn.park(id, destination, now_ms());
+  };
+  auto parked = co_await commits_.run(std::move(job));
+  parking_.erase(id);
+  if (!parked) {
+    if (!is_gone(parked.error())) spdlog::error("action {}: cannot park it: {}", id.to_string(), parked.error().message);
+    wake();
+    co_return;
+  }
+  spdlog::debug("action {}: waiting for the network ({})", id.to_string(), network_.reach(destination).reason);
+  // The network may have come back while the park was being committed.
+  if (network_.reach(destination).reachable) co_await release_parked();
+}
+
+asio::awaitable<void> Scheduler::release_parked() {
+  constexpr std::size_t step = 1000;  // per transaction, so one release never holds the writer long
+  auto destinations = outbox_.parked_destinations();
+  if (!destinations) {
+    spdlog::error("cannot read parked destinations: {}", destinations.error().message);
+    co_return;
+  }
+  std::size_t released = 0;
+  for (const auto& destination : *destinations) {
+    if (!network_.reach(destination).reachable) {
+      learn_host(destination);
+      continue;
+    }
+    for (;;) {
+      store::CommitQueue::Job<std::size_t> job = [destination](store::WriteTxn& txn) {
+        return txn.unpark(destination, now_ms(), step);
+      };
+      auto n = co_await commits_.run(std::move(job));
+      if (!n) co_return;
+      released += *n;
+      if (*n < step) break;
+    }
+  }
+  // Each step clears up to `step` marks (re-keying those still backing off), so this ends.
+  std::size_t reset = 0;
+  for (auto marks = outbox_.network_backoff_marks(); marks && *marks > 0; marks = outbox_.network_backoff_marks()) {
+    store::CommitQueue::Job<std::size_t> job = [](store::WriteTxn& txn) {
+      return txn.reset_network_backoff(now_ms(), step);
+    };
+    auto n = co_await commits_.run(std::move(job));
+    if (!n) co_return;
+    reset += *n;
+  }
+  if (released + reset > 0) {
+    spdlog::info("network: {} actions released, {} backoffs after network errors cut short", released, reset);
+  }
+  wake();
+}
+
+void Scheduler::learn_host(const std::string& destination) {
+  hosts_.learn(destination, [this, destination] {
+    if (!stopping_ && network_.reach(destination).reachable) asio::co_spawn(executor_, release_parked(), asio::detached);
+  });
+}
+
+asio::awaitable<void> Scheduler::record_network(bool online, std::string reason) {
+  store::CommitQueue::Job<proto::Event> job = [online, reason](store::WriteTxn& txn) {
+    return txn.record_network(online, reason, now_ms());
+  };
+  auto recorded = co_await commits_.run(std::move(job));
+  if (!recorded && recorded.error().code != proto::errc::shutting_down) {
+    spdlog::warn("cannot record a network event: {}", recorded.error().message);
   }
 }
 

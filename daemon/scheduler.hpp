@@ -3,6 +3,13 @@
 // records each outcome through the commit queue, and sleeps until the next action is due or
 // something wakes it (an enqueue, a retry, a resume, a finished send).
 //
+// Reachability comes first: an action whose destination the NetworkWatcher says is unreachable
+// is not attempted (no attempt or backoff burned) but parked in the outbox under its destination.
+// When the network grows, parked destinations that became reachable are released at once and
+// actions backing off after network errors are made due now: walking out of the lift should not
+// mean sitting out a five-minute backoff. A parked host name is looked up (HostLearner) so that
+// its addresses, not the default route, decide: a VPN-only host goes out when its route is up.
+//
 // An attempt is: mark `sending` (durable, attempt counted) -> HTTP request -> mark `sent`,
 // `failed`, or `queued` again with a backoff. If the daemon dies in between, the outbox finds the
 // action in `sending` at start-up and queues it again: delivery is at-least-once, and every
@@ -13,6 +20,8 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -21,7 +30,12 @@
 
 #include "bgsync/proto/types.hpp"
 #include "daemon/http/http_client.hpp"
+#include "daemon/net/host_learner.hpp"
 #include "daemon/retry_policy.hpp"
+
+namespace bgsync::net {
+class NetworkWatcher;
+}  // namespace bgsync::net
 
 namespace bgsync::store {
 class Outbox;
@@ -33,11 +47,14 @@ namespace bgsync::daemon {
 class Scheduler {
  public:
   Scheduler(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-            http::Client& http, RetryPolicy retry, std::size_t parallel);
+            http::Client& http, net::NetworkWatcher& network, RetryPolicy retry, std::size_t parallel);
 
   void start(bool paused);
   // Something may be due now: look again.
   void wake();
+  // From the NetworkWatcher after a (debounced) change; grew: some destination may have become
+  // reachable. Records a `network` event when online/offline flipped.
+  void network_changed(bool grew);
   // While paused nothing is sent; attempts already on the wire finish.
   void set_paused(bool paused);
   bool paused() const noexcept { return paused_; }
@@ -49,11 +66,18 @@ class Scheduler {
  private:
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> attempt(proto::ActionId id);
+  boost::asio::awaitable<void> park(proto::ActionId id, std::string destination);
+  boost::asio::awaitable<void> release_parked();
+  boost::asio::awaitable<void> record_network(bool online, std::string reason);
+  // Looks a parked host name up; if its addresses turn out reachable, releases it.
+  void learn_host(const std::string& destination);
 
   boost::asio::any_io_executor executor_;
   store::Outbox& outbox_;
   store::CommitQueue& commits_;
   http::Client& http_;
+  net::NetworkWatcher& network_;
+  net::HostLearner hosts_;
   RetryPolicy retry_;
   std::size_t parallel_;
   boost::asio::steady_timer timer_;
@@ -64,6 +88,9 @@ class Scheduler {
   // Actions between the decision to send and the recorded outcome, with the signal that aborts
   // their HTTP request on stop().
   std::map<proto::ActionId, std::shared_ptr<boost::asio::cancellation_signal>> in_flight_;
+  // Actions whose park is being committed (still listed in `due` until it is).
+  std::set<proto::ActionId> parking_;
+  bool online_ = true;  // as last reported in a `network` event
 };
 
 }  // namespace bgsync::daemon

@@ -9,6 +9,10 @@ class Outbox;
 class CommitQueue;
 }  // namespace bgsync::store
 
+namespace bgsync::net {
+class NetworkWatcher;
+}  // namespace bgsync::net
+
 namespace bgsync::daemon {
 
 class Scheduler;
@@ -21,6 +25,7 @@ struct Services {
   Scheduler& scheduler;
   EventHub& hub;
   IdGenerator& ids;
+  net::NetworkWatcher& network;
   const DaemonOptions& options;
 };
 

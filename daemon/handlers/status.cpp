@@ -1,6 +1,7 @@
 // status: is the daemon sending, and how many actions are in each state.
 #include "daemon/handlers/handlers.hpp"
 
+#include "daemon/net/network_watcher.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/outbox.hpp"
 
@@ -10,7 +11,12 @@ HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
   auto& outbox = ctx.services.outbox;
   proto::Status status;
   status.version = BGSYNC_VERSION;
-  status.online = true;  // until the network watcher lands, every destination counts as reachable
+  const auto reach = ctx.services.network.reach_any();
+  status.online = reach.reachable;
+  if (!reach.reachable) status.network_reason = reach.reason;
+  if (auto since = ctx.services.network.online_since()) {
+    status.network_since = std::chrono::time_point_cast<std::chrono::milliseconds>(*since);
+  }
   status.paused = ctx.services.scheduler.paused();
   auto counts = outbox.counts();
   if (!counts) co_return counts.error();

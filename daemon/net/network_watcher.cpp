@@ -224,6 +224,7 @@ proto::Result<void> NetworkWatcher::start() {
   s.effective_paths = s.effective.paths();
   s.started = true;
   s.available = true;
+  s.online_since = std::chrono::system_clock::now();
   const Reachability online = s.effective.reach_any();
   spdlog::info("network: watching rtnetlink: {} links, {} routes; {} ({})", s.effective.link_count(),
                s.effective.route_count(), online.reachable ? "online" : "offline", online.reason);

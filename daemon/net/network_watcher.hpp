@@ -96,7 +96,8 @@ class NetworkWatcher {
   // false when connectivity was only lost. Also called with true when the watcher fails open.
   void on_change(std::function<void(bool grew)> callback);
 
-  // When online() last changed value; unset until its first change after start().
+  // Since when online() has had its current value: set by start() (the daemon cannot know what
+  // it was before), then at each change. Unset before start().
   std::optional<std::chrono::system_clock::time_point> online_since() const;
   // True while a change waits out its debounce (the effective model is about to be replaced).
   bool settling() const;

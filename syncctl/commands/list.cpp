@@ -21,19 +21,31 @@ struct ListOptions {
   bool all = false;
 };
 
+// What a queued action waits for, as a person would say it; for finished ones, the outcome.
+std::string waiting_for(const bgsync::Action& action, bgsync::proto::TimePoint reference) {
+  using bgsync::proto::WaitReason;
+  if (action.state == bgsync::ActionState::sent && action.response_status) {
+    return "HTTP " + std::to_string(*action.response_status);
+  }
+  if (action.state != bgsync::ActionState::queued) return "-";
+  switch (action.waiting) {
+    case WaitReason::network: return "network";
+    case WaitReason::paused: return "resume";
+    case WaitReason::tag: return "its tag";
+    case WaitReason::backoff:
+      return action.next_attempt ? "backoff, " + relative_time(*action.next_attempt, reference) : "backoff";
+    case WaitReason::none: break;
+  }
+  return "nothing";
+}
+
 void print_table(const std::vector<bgsync::Action>& actions) {
-  Table table({"ID", "STATE", "TAG", "APP", "ATTEMPTS", "NEXT", "METHOD", "URL"});
+  Table table({"ID", "STATE", "TAG", "APP", "ATTEMPTS", "WAITING FOR", "METHOD", "URL"});
   const auto reference = now();
   for (const auto& action : actions) {
-    std::string next = "-";
-    if (action.next_attempt && action.state == bgsync::ActionState::queued) {
-      next = relative_time(*action.next_attempt, reference);
-    }
-    if (action.state == bgsync::ActionState::sent && action.response_status) {
-      next = "HTTP " + std::to_string(*action.response_status);  // for finished actions, the outcome
-    }
     table.add_row({action.id.to_string(), std::string(bgsync::to_string(action.state)), or_dash(action.tag),
-                   or_dash(action.app), std::to_string(action.attempts), next, action.method, action.url},
+                   or_dash(action.app), std::to_string(action.attempts), waiting_for(action, reference), action.method,
+                   action.url},
                   action.last_error.empty() ? std::string() : "last error: " + action.last_error);
   }
   table.print(std::cout);
@@ -91,7 +103,9 @@ Command add_list(CLI::App& parent, const GlobalOptions& globals) {
   auto* command = parent.add_subcommand("list", "List actions in the outbox, oldest first");
   command->description(command->get_description() + "\n\n" +
       "List actions in the outbox, oldest first, one line each (a second line shows the last error).\n"
-      "NEXT is when a queued action's next attempt is due; for a sent action, the HTTP status it got.");
+      "WAITING FOR says what a queued action waits for: the network (its destination is unreachable),\n"
+      "backoff (until its next attempt), its tag (an earlier action of the same tag goes first), resume\n"
+      "(sending is paused), or nothing (it goes as soon as a slot is free); for a sent action, its HTTP status.");
   command->add_option("--tag", options->tag, "Only actions with this tag")->type_name("TAG");
   command->add_option("--state", options->state, "Only actions in this state: queued, sending, sent, failed, cancelled")
       ->type_name("STATE");

@@ -23,7 +23,10 @@ int run_status(const GlobalOptions& globals) {
   }
 
   const std::string name = status->version.rfind("bgsyncd", 0) == 0 ? status->version : "bgsyncd " + status->version;
-  std::cout << name << " — " << (status->online ? "online" : "offline") << ", "
+  std::string network = status->online ? "online" : "offline";
+  if (!status->online && !status->network_reason.empty()) network += " (" + status->network_reason + ")";
+  if (status->network_since) network += " since " + time_with_relative(*status->network_since, now());
+  std::cout << name << " — " << network << ", "
             << (status->paused ? "paused (nothing is sent until `syncctl resume`)" : "not paused") << "\n\n";
 
   Fields fields;

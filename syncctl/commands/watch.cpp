@@ -34,6 +34,13 @@ void print_event(const bgsync::Event& event, bool json) {
   }
   std::string type(bgsync::to_string(event.type));
   type.resize(std::max<std::size_t>(type.size(), 9), ' ');
+  if (event.type == bgsync::EventType::network) {
+    std::cout << format_time(event.time) << "  #" << event.seq << "  " << type << "  "
+              << (event.online.value_or(true) ? "online" : "offline");
+    if (!event.reason.empty()) std::cout << "  " << event.reason;
+    std::cout << std::endl;
+    return;
+  }
   std::cout << format_time(event.time) << "  #" << event.seq << "  " << type << "  " << event.id.to_string();
   if (!event.tag.empty()) std::cout << "  tag=" << event.tag;
   if (event.attempt > 0) std::cout << "  attempt " << event.attempt;

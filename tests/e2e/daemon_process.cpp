@@ -16,8 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 extern char** environ;
 
 namespace bgsync::test {
@@ -58,7 +56,7 @@ std::vector<std::string> DaemonProcess::default_args() {
           "--connect-timeout", "2s", "--exchange-timeout", "5s"};
 }
 
-DaemonProcess::DaemonProcess() : dir_("bgsync-e2e") {
+DaemonProcess::DaemonProcess(SpawnContext context) : context_(std::move(context)), dir_("bgsync-e2e") {
   ::mkdir((dir_.path() / "run").c_str(), 0700);
   socket_ = (dir_.path() / "run" / "bgsyncd.sock").string();
   state_dir_ = dir_.path() / "state";
@@ -70,7 +68,9 @@ DaemonProcess::~DaemonProcess() {
 }
 
 pid_t DaemonProcess::spawn(const std::vector<std::string>& extra, const std::vector<std::pair<std::string, std::string>>& env) {
-  std::vector<std::string> args{BGSYNC_DAEMON_PATH, "--socket", socket_, "--state-dir", state_dir_.string()};
+  std::vector<std::string> args = launcher_;
+  for (const char* arg : {BGSYNC_DAEMON_PATH, "--socket"}) args.emplace_back(arg);
+  args.insert(args.end(), {socket_, "--state-dir", state_dir_.string()});
   args.insert(args.end(), extra.begin(), extra.end());
   auto envs = merged_env(env);
   auto argv = c_strings(args);
@@ -82,14 +82,20 @@ pid_t DaemonProcess::spawn(const std::vector<std::string>& extra, const std::vec
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  int rc = 0;
+  const auto spawn = [&] { rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()); };
+  if (context_) {
+    context_(spawn);
+  } else {
+    spawn();
+  }
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error(std::string("cannot start bgsyncd: ") + std::strerror(rc));
   return pid;
 }
 
 void DaemonProcess::start(std::vector<std::string> extra, std::vector<std::pair<std::string, std::string>> env) {
-  REQUIRE(pid_ < 0);
+  if (pid_ > 0) throw std::logic_error("DaemonProcess::start: bgsyncd is already running");
   auto args = default_args();
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = spawn(args, env);
@@ -107,10 +113,11 @@ void DaemonProcess::start(std::vector<std::string> extra, std::vector<std::pair<
         return Client::connect(options).has_value();
       },
       10s, 10ms);
-  if (exited) pid_ = -1;
-  INFO("bgsyncd log:\n" << log());
-  REQUIRE(ready);
-  REQUIRE_FALSE(exited);
+  if (exited) {
+    pid_ = -1;
+    throw std::runtime_error("bgsyncd exited during start-up; its log:\n" + log());
+  }
+  if (!ready) throw std::runtime_error("bgsyncd did not accept connections within 10 s; its log:\n" + log());
 }
 
 int DaemonProcess::run_to_exit(std::vector<std::string> extra, std::chrono::milliseconds timeout) {
@@ -139,7 +146,7 @@ int DaemonProcess::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
-  REQUIRE(pid_ > 0);
+  if (pid_ <= 0) throw std::logic_error("DaemonProcess::terminate: bgsyncd is not running");
   ::kill(pid_, SIGTERM);
   return wait_exit(timeout);
 }
@@ -169,14 +176,25 @@ std::string DaemonProcess::log() const {
   return ss.str();
 }
 
-Client DaemonProcess::client() {
+Client DaemonProcess::client() const {
   ConnectOptions options;
   options.socket_path = socket_;
   options.timeout = 10s;
   auto client = Client::connect(options);
-  INFO((client ? std::string() : client.error().message));
-  REQUIRE(client);
+  if (!client) throw std::runtime_error("cannot connect to the test bgsyncd: " + client.error().message);
   return std::move(*client);
+}
+
+std::vector<Action> list_all(Client& client, ListQuery query) {
+  std::vector<Action> all;
+  query.limit = 1000;
+  for (;;) {
+    auto page = client.list(query);
+    if (!page) throw std::runtime_error("list: " + page.error().message);
+    all.insert(all.end(), page->actions.begin(), page->actions.end());
+    if (!page->next) return all;
+    query.after = page->next;
+  }
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv_in, const std::string& stdin_data,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,13 +22,18 @@ class DaemonProcess {
   // Arguments every test daemon gets unless a test overrides them: fast retries, verbose logs.
   static std::vector<std::string> default_args();
 
-  DaemonProcess();
-  ~DaemonProcess();  // kill -9 if still running
+  // Runs its argument (which spawns bgsyncd) in whatever context the daemon must start in, e.g.
+  // inside a network namespace (tests/netns). The default just calls it.
+  using SpawnContext = std::function<void(const std::function<void()>& spawn)>;
+
+  explicit DaemonProcess(SpawnContext context = {});
+  virtual ~DaemonProcess();  // kill -9 if still running
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
-  // Starts bgsyncd with default_args() + extra and waits until it accepts connections (Catch2
-  // REQUIRE on failure, with the daemon's log). env: extra environment variables.
+  // Starts bgsyncd with default_args() + extra and waits until it accepts connections; throws
+  // std::runtime_error with the daemon's log if it does not (Catch2 reports the message, and
+  // benchmarks can use this without a test runner). env: extra environment variables.
   void start(std::vector<std::string> extra = {}, std::vector<std::pair<std::string, std::string>> env = {});
   // Starts it and returns its exit status without waiting for readiness (for refusal tests).
   int run_to_exit(std::vector<std::string> extra, std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -36,24 +42,33 @@ class DaemonProcess {
   void kill9();
   bool running();
 
+  // Programs bgsyncd is started through, e.g. {"/usr/bin/unshare", "-m", "--", ...}: the daemon's
+  // path and arguments follow them. The first must be an absolute path.
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
+
   const std::string& socket() const noexcept { return socket_; }
   const std::filesystem::path& state_dir() const noexcept { return state_dir_; }
   const std::filesystem::path& dir() const noexcept { return dir_.path(); }
   std::string log() const;  // everything the daemon(s) wrote to stderr so far
 
-  // A connected synchronous client (REQUIRE on failure).
-  Client client();
+  // A connected synchronous client (throws std::runtime_error on failure).
+  Client client() const;
 
  private:
   pid_t spawn(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& env);
   int wait_exit(std::chrono::milliseconds timeout);
 
+  SpawnContext context_;
+  std::vector<std::string> launcher_;
   TempDir dir_;
   std::string socket_;
   std::filesystem::path state_dir_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
 };
+
+// Every action in the outbox, page by page; throws std::runtime_error if a page cannot be read.
+std::vector<Action> list_all(Client& client, ListQuery query = {});
 
 // Runs a program to completion, capturing stdout and stderr. For syncctl tests.
 struct ProcessResult {

@@ -17,18 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<Action> list_all(Client& client, ListQuery query = {}) {
-  std::vector<Action> all;
-  query.limit = 1000;
-  for (;;) {
-    auto page = client.list(query);
-    REQUIRE(page);
-    all.insert(all.end(), page->actions.begin(), page->actions.end());
-    if (!page->next) return all;
-    query.after = page->next;
-  }
-}
-
 std::multiset<std::string> keys_received(const HttpServer& server) {
   std::multiset<std::string> keys;
   for (const auto& r : server.requests()) keys.insert(r.header("Idempotency-Key").value_or(""));

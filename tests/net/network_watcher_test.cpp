@@ -147,7 +147,8 @@ TEST_CASE("watcher: a route appears within the online debounce, losses wait for 
   REQUIRE(h.started());
   CHECK(h.on_watcher([](NetworkWatcher& w) { return w.available(); }));
   CHECK(h.reach(target).reason == "no route to 192.0.2.1");
-  CHECK_FALSE(h.on_watcher([](NetworkWatcher& w) { return w.online_since().has_value(); }));
+  const auto started_offline = h.on_watcher([](NetworkWatcher& w) { return w.online_since(); });
+  CHECK(started_offline.has_value());
   CHECK(h.on_watcher([](NetworkWatcher& w) { return w.port_id(); }) != 0);
 
   REQUIRE(h.make_link());
@@ -164,7 +165,9 @@ TEST_CASE("watcher: a route appears within the online debounce, losses wait for 
   CHECK(up->target.reason == "via bgs0");
   INFO("route up -> on_change after " << ms(up->at - added) << " ms");
   CHECK(up->at - added < options.online_debounce + 490ms);
-  CHECK(h.on_watcher([](NetworkWatcher& w) { return w.online_since().has_value(); }));
+  const auto went_online = h.on_watcher([](NetworkWatcher& w) { return w.online_since(); });
+  REQUIRE(went_online.has_value());
+  CHECK(started_offline < went_online);
   CHECK(h.reach("example.com").reachable);
 
   // Carrier lost (peer down) -> unreachable, but only after the offline debounce.
