@@ -23,6 +23,7 @@
 #include "bgsync/proto/paths.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/duration.hpp"
+#include "daemon/connectivity_probe.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/handlers/handlers.hpp"
 #include "daemon/id_generator.hpp"
@@ -124,8 +125,10 @@ int run_daemon(const DaemonOptions& options) {
     // backoff still limits the damage of sending into a dead network.
     spdlog::warn("network watching unavailable ({}); treating every destination as reachable", ok.error().message);
   }
-  Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, options.retry, options.parallel);
+  ConnectivityProbe probe(io.get_executor(), http, options.probe);
+  Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, probe, options.retry, options.parallel);
   network.on_change([&scheduler](bool grew) { scheduler.network_changed(grew); });
+  probe.on_checked([&scheduler](ProbeVerdict, bool changed) { scheduler.probe_checked(changed); });
   IdGenerator ids;
   Services services{**outbox, commits, scheduler, hub, ids, network, options};
   ControlServer server(io.get_executor(), services);
@@ -135,6 +138,7 @@ int run_daemon(const DaemonOptions& options) {
   }
 
   server.start();
+  probe.start();  // first: until its first answer, the scheduler holds all but loopback
   scheduler.start(*paused);
   asio::steady_timer prune_timer(io);
   asio::co_spawn(io, prune_events(commits, options.event_retention, prune_timer), asio::detached);
@@ -145,6 +149,7 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::info("stopping on {}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     scheduler.stop();
+    probe.stop();
     network.stop();
     prune_timer.cancel();
     // Give open requests their replies, within a bound; then stop whatever is left.
@@ -162,7 +167,7 @@ int run_daemon(const DaemonOptions& options) {
         asio::detached);
   });
 
-  const auto reach = network.reach_any();
+  const auto reach = scheduler.connectivity();
   spdlog::info("bgsyncd {} ready: socket {}, state dir {}, {} queued, {}{}", BGSYNC_VERSION, socket.path,
                state_dir.string(), (*counts)[proto::ActionState::queued],
                reach.reachable ? "online" : "offline (" + reach.reason + ")", *paused ? ", sending paused" : "");

@@ -17,7 +17,8 @@ stores each one durably in an LMDB outbox before it answers, sends it when it ca
 failures with exponential backoff (honouring Retry-After), keeps requests with the same tag in
 order, and publishes every state change as an event. It watches the network itself (rtnetlink):
 an action whose destination has no usable route waits without burning attempts, and goes out
-the moment a route appears. It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
+the moment a route appears. With --probe-url it also checks for a captive portal, like
+NetworkManager does, and sends nothing but to loopback while it finds one. It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
 
 constexpr const char* footer = R"(
 FILES
@@ -33,8 +34,19 @@ ENVIRONMENT
 EXIT STATUS
   0  stopped on SIGTERM or SIGINT;  1  could not start (the message says why);  2  usage error.
 
+CAPTIVE PORTALS
+  --probe-url http://HOST/generate_204 (any URL whose answer you know; http, not https: a
+  portal cannot answer an https URL, it can only break it) is fetched at start, after every
+  network gain, every --probe-interval while the answer is right and every
+  --probe-portal-interval while it is not. The right answer is --probe-status (default 204;
+  any 2xx when only --probe-body is given) and, if given, exactly --probe-body (trailing
+  whitespace ignored). Any other answer means a portal: nothing is sent except to loopback, and
+  `syncctl status` says so. No answer at all is not a portal; sending is left to the network
+  watch and to backoff.
+
 EXAMPLES
   bgsyncd                                   run on the defaults
+  bgsyncd --probe-url http://nmcheck.gnome.org/check_network_status.txt --probe-body "NetworkManager is online"
   bgsyncd --log-level debug                 see every attempt
   bgsyncd --socket /tmp/t/s.sock --state-dir /tmp/t/state --retry-base 100ms   a test instance
 )";
@@ -78,6 +90,13 @@ ParsedOptions parse_options(int argc, char** argv) {
   add_duration(app, "--event-retention", o.event_retention, "How long the event log keeps events for replay");
   add_duration(app, "--online-debounce", o.online_debounce, "Delay before a network change that adds connectivity is acted on");
   add_duration(app, "--offline-debounce", o.offline_debounce, "Delay before a network change that removes connectivity is acted on");
+  app.add_option("--probe-url", o.probe.url, "Check for a captive portal with this URL (default: no check)")->type_name("URL");
+  app.add_option("--probe-status", o.probe.expect_status, "The status a working network answers the probe with (default 204)")
+      ->type_name("CODE");
+  app.add_option("--probe-body", o.probe.expect_body, "The exact body a working network answers the probe with")->type_name("TEXT");
+  add_duration(app, "--probe-interval", o.probe.interval, "Time between probes while the network works");
+  add_duration(app, "--probe-portal-interval", o.probe.portal_interval, "Time between probes while in a portal or unanswered");
+  add_duration(app, "--probe-timeout", o.probe.timeout, "A probe not answered by then counts as no answer");
   app.add_option("--parallel", o.parallel, "Actions sent at once, across tags (default 16)")->check(CLI::Range(1, 1024));
   app.add_option("--max-size", o.map_size_mib, "Largest the outbox may grow, in MiB (default 16384)")->check(CLI::Range(1, 1 << 24));
 
@@ -86,6 +105,17 @@ ParsedOptions parse_options(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints help, the version, or the error
     return code == 0 ? 0 : 2;
+  }
+  if (auto valid = validate(o.probe); !valid) {
+    // validate() names the setting ("probe status: ..."); say it the way it was typed.
+    std::string message = valid.error().message;
+    for (const auto& [setting, option] : {std::pair{"probe URL:", "--probe-url:"}, {"probe status:", "--probe-status:"},
+                                         {"probe body:", "--probe-body:"}, {"probe interval:", "--probe-interval:"},
+                                         {"probe timeout:", "--probe-timeout:"}}) {
+      if (message.rfind(setting, 0) == 0) message = option + message.substr(std::string_view(setting).size());
+    }
+    std::cerr << message << "\nRun with --help for more information.\n";
+    return 2;
   }
   o.state_dir = state_dir;
   return o;

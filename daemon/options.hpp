@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "daemon/connectivity_probe.hpp"
 #include "daemon/http/http_client.hpp"
 #include "daemon/retry_policy.hpp"
 
@@ -26,6 +27,8 @@ struct DaemonOptions {
   // when it shrinks, so that a brief flap does not park everything.
   std::chrono::milliseconds online_debounce{20};
   std::chrono::milliseconds offline_debounce{2000};
+  // The optional captive-portal check (off unless probe.url is set).
+  ProbeOptions probe;
 };
 
 // Either options to run with, or an exit code (0 after --help/--version, 2 on a usage error)

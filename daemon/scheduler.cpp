@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/connectivity_probe.hpp"
 #include "daemon/destination.hpp"
 #include "daemon/handlers/handlers.hpp"
 #include "daemon/net/network_watcher.hpp"
@@ -38,12 +39,14 @@ bool is_gone(const proto::Error& e) {
 }  // namespace
 
 Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                     http::Client& http, net::NetworkWatcher& network, RetryPolicy retry, std::size_t parallel)
+                     http::Client& http, net::NetworkWatcher& network, ConnectivityProbe& probe, RetryPolicy retry,
+                     std::size_t parallel)
     : executor_(executor),
       outbox_(outbox),
       commits_(commits),
       http_(http),
       network_(network),
+      probe_(probe),
       hosts_(executor, network),
       retry_(retry),
       parallel_(parallel),
@@ -52,7 +55,8 @@ Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, stor
 
 void Scheduler::start(bool paused) {
   paused_ = paused;
-  online_ = network_.reach_any().reachable;
+  online_ = connectivity().reachable;
+  online_since_ = std::chrono::system_clock::now();
   // Destinations parked by an earlier run may be reachable now.
   asio::co_spawn(executor_, release_parked(), asio::detached);
   asio::co_spawn(executor_, run(), asio::detached);
@@ -60,14 +64,50 @@ void Scheduler::start(bool paused) {
 
 void Scheduler::network_changed(bool grew) {
   if (stopping_) return;
-  const auto any = network_.reach_any();
-  if (any.reachable != online_) {
-    online_ = any.reachable;
-    spdlog::info("network: {}{}", online_ ? "online" : "offline", online_ ? "" : " (" + any.reason + ")");
-    asio::co_spawn(executor_, record_network(online_, any.reason), asio::detached);
-  }
   hosts_.network_changed();
+  if (grew && probe_.verdict() != ProbeVerdict::off) {
+    // A new network may be a portal: hold until the probe has seen it (probe_checked releases).
+    probe_hold_ = true;
+    probe_.check_now();
+  }
+  note_connectivity();
   if (grew) asio::co_spawn(executor_, release_parked(), asio::detached);
+}
+
+void Scheduler::probe_checked(bool changed) {
+  if (stopping_) return;
+  const bool was_held = probe_hold_;
+  if (!probe_.check_pending()) probe_hold_ = false;
+  note_connectivity();
+  if (was_held != probe_hold_ || changed) asio::co_spawn(executor_, release_parked(), asio::detached);
+}
+
+net::Reachability Scheduler::connectivity() const {
+  auto any = network_.reach_any();
+  if (!any.reachable) return any;
+  if (probe_.verdict() == ProbeVerdict::portal) return {false, probe_.reason()};
+  return any;
+}
+
+net::Reachability Scheduler::reach(const std::string& destination) const {
+  auto verdict = network_.reach(destination);
+  if (!verdict.reachable || is_loopback(destination)) return verdict;
+  switch (probe_.verdict()) {
+    case ProbeVerdict::portal: return {false, probe_.reason()};
+    case ProbeVerdict::unknown: return {false, "waiting for the first connectivity probe"};
+    default: break;
+  }
+  if (probe_hold_) return {false, "checking the new network for a captive portal"};
+  return verdict;
+}
+
+void Scheduler::note_connectivity() {
+  const auto now = connectivity();
+  if (now.reachable == online_) return;
+  online_ = now.reachable;
+  online_since_ = std::chrono::system_clock::now();
+  spdlog::info("network: {}{}", online_ ? "online" : "offline", online_ ? "" : " (" + now.reason + ")");
+  asio::co_spawn(executor_, record_network(online_, now.reason), asio::detached);
 }
 
 void Scheduler::wake() {
@@ -109,7 +149,7 @@ asio::awaitable<void> Scheduler::run() {
           auto action = outbox_.get(entry.id);
           if (!action || !*action) continue;  // gone since due() read it
           auto destination = destination_of((*action)->url);
-          if (!network_.reach(destination).reachable) {
+          if (!reach(destination).reachable) {
             learn_host(destination);
             parking_.insert(entry.id);
             asio::co_spawn(executor_, park(entry.id, std::move(destination)), asio::detached);
@@ -223,9 +263,9 @@ asio::awaitable<void> Scheduler::park(proto::ActionId id, std::string destinatio
     wake();
     co_return;
   }
-  spdlog::debug("action {}: waiting for the network ({})", id.to_string(), network_.reach(destination).reason);
+  spdlog::debug("action {}: waiting for the network ({})", id.to_string(), reach(destination).reason);
   // The network may have come back while the park was being committed.
-  if (network_.reach(destination).reachable) co_await release_parked();
+  if (reach(destination).reachable) co_await release_parked();
 }
 
 asio::awaitable<void> Scheduler::release_parked() {
@@ -237,7 +277,7 @@ asio::awaitable<void> Scheduler::release_parked() {
   }
   std::size_t released = 0;
   for (const auto& destination : *destinations) {
-    if (!network_.reach(destination).reachable) {
+    if (!reach(destination).reachable) {
       learn_host(destination);
       continue;
     }
@@ -269,7 +309,7 @@ asio::awaitable<void> Scheduler::release_parked() {
 
 void Scheduler::learn_host(const std::string& destination) {
   hosts_.learn(destination, [this, destination] {
-    if (!stopping_ && network_.reach(destination).reachable) asio::co_spawn(executor_, release_parked(), asio::detached);
+    if (!stopping_ && reach(destination).reachable) asio::co_spawn(executor_, release_parked(), asio::detached);
   });
 }
 

@@ -10,12 +10,17 @@
 // mean sitting out a five-minute backoff. A parked host name is looked up (HostLearner) so that
 // its addresses, not the default route, decide: a VPN-only host goes out when its route is up.
 //
+// With a connectivity probe configured, a captive portal holds every destination but loopback,
+// and so does a network gain until the probe has looked at the new network: an action sent into
+// a portal is answered by the portal (a redirect, a login page), not by its server.
+//
 // An attempt is: mark `sending` (durable, attempt counted) -> HTTP request -> mark `sent`,
 // `failed`, or `queued` again with a backoff. If the daemon dies in between, the outbox finds the
 // action in `sending` at start-up and queues it again: delivery is at-least-once, and every
 // attempt of an action carries the same Idempotency-Key so servers can make it exactly-once.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -31,11 +36,8 @@
 #include "bgsync/proto/types.hpp"
 #include "daemon/http/http_client.hpp"
 #include "daemon/net/host_learner.hpp"
+#include "daemon/net/network_watcher.hpp"
 #include "daemon/retry_policy.hpp"
-
-namespace bgsync::net {
-class NetworkWatcher;
-}  // namespace bgsync::net
 
 namespace bgsync::store {
 class Outbox;
@@ -44,10 +46,13 @@ class CommitQueue;
 
 namespace bgsync::daemon {
 
+class ConnectivityProbe;
+
 class Scheduler {
  public:
   Scheduler(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-            http::Client& http, net::NetworkWatcher& network, RetryPolicy retry, std::size_t parallel);
+            http::Client& http, net::NetworkWatcher& network, ConnectivityProbe& probe, RetryPolicy retry,
+            std::size_t parallel);
 
   void start(bool paused);
   // Something may be due now: look again.
@@ -55,6 +60,12 @@ class Scheduler {
   // From the NetworkWatcher after a (debounced) change; grew: some destination may have become
   // reachable. Records a `network` event when online/offline flipped.
   void network_changed(bool grew);
+  // From the ConnectivityProbe after each check.
+  void probe_checked(bool changed);
+  // Whether actions to the internet can go, and why not: the network's default route, then the
+  // probe. Since when: set at start() and at each flip (the `network` events).
+  net::Reachability connectivity() const;
+  std::chrono::system_clock::time_point online_since() const noexcept { return online_since_; }
   // While paused nothing is sent; attempts already on the wire finish.
   void set_paused(bool paused);
   bool paused() const noexcept { return paused_; }
@@ -71,12 +82,17 @@ class Scheduler {
   boost::asio::awaitable<void> record_network(bool online, std::string reason);
   // Looks a parked host name up; if its addresses turn out reachable, releases it.
   void learn_host(const std::string& destination);
+  // The network's verdict on `destination`, overruled by the probe for all but loopback.
+  net::Reachability reach(const std::string& destination) const;
+  // Records a `network` event if connectivity() flipped.
+  void note_connectivity();
 
   boost::asio::any_io_executor executor_;
   store::Outbox& outbox_;
   store::CommitQueue& commits_;
   http::Client& http_;
   net::NetworkWatcher& network_;
+  ConnectivityProbe& probe_;
   net::HostLearner hosts_;
   RetryPolicy retry_;
   std::size_t parallel_;
@@ -91,6 +107,8 @@ class Scheduler {
   // Actions whose park is being committed (still listed in `due` until it is).
   std::set<proto::ActionId> parking_;
   bool online_ = true;  // as last reported in a `network` event
+  std::chrono::system_clock::time_point online_since_;
+  bool probe_hold_ = false;  // a network gain the probe has not looked at yet
 };
 
 }  // namespace bgsync::daemon

@@ -1,7 +1,6 @@
 // status: is the daemon sending, and how many actions are in each state.
 #include "daemon/handlers/handlers.hpp"
 
-#include "daemon/net/network_watcher.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/outbox.hpp"
 
@@ -11,12 +10,10 @@ HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
   auto& outbox = ctx.services.outbox;
   proto::Status status;
   status.version = BGSYNC_VERSION;
-  const auto reach = ctx.services.network.reach_any();
+  const auto reach = ctx.services.scheduler.connectivity();
   status.online = reach.reachable;
   if (!reach.reachable) status.network_reason = reach.reason;
-  if (auto since = ctx.services.network.online_since()) {
-    status.network_since = std::chrono::time_point_cast<std::chrono::milliseconds>(*since);
-  }
+  status.network_since = std::chrono::time_point_cast<std::chrono::milliseconds>(ctx.services.scheduler.online_since());
   status.paused = ctx.services.scheduler.paused();
   auto counts = outbox.counts();
   if (!counts) co_return counts.error();

@@ -1,4 +1,5 @@
-// Unit tests of the daemon core's small parts: durations, action ids, private dirs, instance locks.
+// Unit tests of the daemon core's small parts: durations, action ids, private dirs, instance locks,
+// destinations.
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/destination.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/id_generator.hpp"
 #include "daemon/runtime_paths.hpp"
@@ -95,4 +97,19 @@ TEST_CASE("an instance lock is exclusive and names its holder", "[daemon][paths]
   CHECK((st.st_mode & 0777) == 0600);
   { auto moved = std::move(*first); }  // released with its owner
   CHECK(InstanceLock::acquire(path, "state dir X"));
+}
+
+TEST_CASE("a destination is the URL's host, and loopback ones are known as such", "[daemon][destination]") {
+  CHECK(destination_of("https://Example.COM:8443/a?b") == "example.com");
+  CHECK(destination_of("http://[::1]:80/") == "::1");
+  CHECK(destination_of("http://192.0.2.1/") == "192.0.2.1");
+  CHECK(destination_of("not a url").empty());
+  for (const char* local : {"127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1", "localhost", "api.localhost", "localhost."}) {
+    INFO(local);
+    CHECK(is_loopback(local));
+  }
+  for (const char* remote : {"192.0.2.1", "::ffff:192.0.2.1", "2001:db8::1", "example.com", "localhost.example.com", ""}) {
+    INFO(remote);
+    CHECK_FALSE(is_loopback(remote));
+  }
 }

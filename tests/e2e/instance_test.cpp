@@ -118,4 +118,14 @@ TEST_CASE("bgsyncd --help documents it - a bad option is a usage error", "[e2e][
   auto bad_duration = run_process({BGSYNC_DAEMON_PATH, "--retry-base", "soon"});
   CHECK(bad_duration.exit_code == 2);
   CHECK_THAT(bad_duration.err + bad_duration.out, Catch::Contains("duration"));
+  CHECK_THAT(help.out, Catch::Contains("--probe-url") && Catch::Contains("CAPTIVE PORTALS"));
+  auto bad_probe = run_process({BGSYNC_DAEMON_PATH, "--probe-url", "http://192.0.2.1/generate_204", "--probe-status", "42"});
+  CHECK(bad_probe.exit_code == 2);
+  CHECK_THAT(bad_probe.err, Catch::StartsWith("--probe-status: 42 is not an HTTP status"));
+  auto probe_without_url = run_process({BGSYNC_DAEMON_PATH, "--probe-body", "ok"});
+  CHECK(probe_without_url.exit_code == 2);
+  CHECK_THAT(probe_without_url.err, Catch::StartsWith("--probe-body: it needs a probe URL"));
+  auto bad_probe_url = run_process({BGSYNC_DAEMON_PATH, "--probe-url", "ftp://example.com/"});
+  CHECK(bad_probe_url.exit_code == 2);
+  CHECK_THAT(bad_probe_url.err, Catch::StartsWith("--probe-url: "));
 }
