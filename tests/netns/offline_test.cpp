@@ -1,6 +1,7 @@
 // bgsyncd in a namespace whose only way out is a veth link: with the link down, actions wait for
 // the network without burning attempts; with the link and the default route back, they all go,
-// in order per tag, once each — and subscribers hear the daemon go offline and online again.
+// in order per tag, once each — and subscribers hear the daemon go offline and online again, and
+// syncctl says why it is offline and what each action waits for.
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/event_collector.hpp"
 #include "tests/netns/netns_test_util.hpp"
@@ -136,4 +137,44 @@ TEST_CASE("link up and default route back: every waiting action is sent once, in
   const auto offline_attempts = attempts_while_offline(events);
   INFO(Catch::Detail::stringify(offline_attempts));
   CHECK(offline_attempts.empty());
+}
+
+TEST_CASE("syncctl says why the daemon is offline and what each action waits for", "[netns]") {
+  ParkedQueue q;
+  if (!q.set_up()) return;
+  const auto syncctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {BGSYNC_SYNCCTL_PATH, "--socket", q.daemon->socket()});
+    return run_process(args);
+  };
+
+  const auto status = syncctl({"status"});
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 0);
+  // "bgsyncd 0.1.0 — offline (link veth-c is down) since 2026-… (3s ago), not paused"
+  CHECK_THAT(status.out, Catch::Contains("offline (") && Catch::Contains(NetnsTopology::client_link) &&
+                             Catch::Contains(" since "));
+
+  const auto status_json = syncctl({"status", "--json"});
+  CHECK(status_json.exit_code == 0);
+  CHECK_THAT(status_json.out, Catch::Contains("\"online\":false") && Catch::Contains("\"network_reason\":\"") &&
+                                  Catch::Contains("\"network_since\":\""));
+
+  const auto list = syncctl({"list"});
+  INFO(list.out << list.err);
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.out, Catch::Contains("WAITING FOR"));
+  std::size_t network = 0, tag = 0;
+  for (const auto& a : q.sent) {
+    const auto at = list.out.find(a.id.to_string());
+    REQUIRE(at != std::string::npos);
+    const auto line = list.out.substr(at, list.out.find('\n', at) - at);
+    if (line.find(" network ") != std::string::npos) ++network;
+    if (line.find(" its tag ") != std::string::npos) ++tag;
+  }
+  CHECK(network == static_cast<std::size_t>(tag_count));  // the heads
+  CHECK(tag == static_cast<std::size_t>(action_count - tag_count));
+
+  const auto list_json = syncctl({"list", "--json"});
+  CHECK(list_json.exit_code == 0);
+  CHECK_THAT(list_json.out, Catch::Contains("\"waiting\":\"network\"") && Catch::Contains("\"waiting\":\"tag\""));
 }
