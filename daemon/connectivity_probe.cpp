@@ -152,7 +152,7 @@ struct ConnectivityProbe::Impl : std::enable_shared_from_this<Impl> {
 
   asio::any_io_executor executor;
   http::Client& client;
-  const ProbeOptions options;
+  ProbeOptions options;            // reconfigure() changes all but the URL
   http::Request request;           // lives here: the client reads it until the send completes
   asio::steady_timer timer;        // the wait between checks; check_now() and stop() cancel it
   asio::steady_timer deadline;     // of the check in flight
@@ -273,6 +273,14 @@ void ConnectivityProbe::check_now() {
 }
 
 void ConnectivityProbe::stop() { impl_->stop(); }
+
+void ConnectivityProbe::reconfigure(ProbeOptions options) {
+  Impl& s = *impl_;
+  options.url = s.options.url;  // `request` holds it, and a send in flight reads it
+  const bool recheck = options.expect_status != s.options.expect_status || options.expect_body != s.options.expect_body;
+  s.options = std::move(options);
+  if (recheck) check_now();
+}
 
 ProbeVerdict ConnectivityProbe::verdict() const { return impl_->verdict; }
 std::string ConnectivityProbe::reason() const { return impl_->reason; }

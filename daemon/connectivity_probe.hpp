@@ -102,6 +102,10 @@ class ConnectivityProbe {
   // the off -> unknown of start()). No call happens after stop().
   void on_checked(std::function<void(ProbeVerdict verdict, bool changed)> callback);
 
+  // A reload: new expectations (checked again at once), intervals and timeout (from the next wait
+  // or check). The URL stays: changing it needs a restart.
+  void reconfigure(ProbeOptions options);
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

@@ -51,7 +51,20 @@ proto::Result<void> ControlServer::listen(const std::string& path) {
   }
   acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen", ec);
+  bound_path_ = path;
   return {};
+}
+
+proto::Result<void> ControlServer::adopt(net::UniqueFd listening) {
+  boost::system::error_code ec;
+  acceptor_.assign(stream(), listening.get(), ec);
+  if (ec) return proto::make_error(proto::errc::storage_error, "cannot use the socket from systemd: " + ec.message());
+  listening.release();  // the acceptor owns it now
+  return {};
+}
+
+void ControlServer::remove_socket_file() {
+  if (!bound_path_.empty()) ::unlink(bound_path_.c_str());
 }
 
 void ControlServer::start() { asio::co_spawn(executor_, accept_loop(), asio::detached); }

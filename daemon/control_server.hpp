@@ -1,5 +1,6 @@
-// The control socket: a Unix stream socket (never abstract) in a private directory. Each accepted
-// peer must be our own uid (SO_PEERCRED) or it is refused and logged.
+// The control socket: a Unix stream socket (never abstract) in a private directory, bound by the
+// daemon or handed over by systemd (socket activation). Each accepted peer must be our own uid
+// (SO_PEERCRED) or it is refused and logged.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "bgsync/proto/codec.hpp"
+#include "daemon/net/rtnetlink.hpp"
 #include "daemon/services.hpp"
 
 namespace bgsync::daemon {
@@ -25,10 +27,16 @@ class ControlServer {
   // Binds `path` (replacing a stale socket file: the caller holds the instance lock), makes it
   // 0600 and listens.
   proto::Result<void> listen(const std::string& path);
+  // Takes over a socket that already listens (from systemd). Its file, mode and directory are the
+  // socket unit's to manage; connections queued in its backlog are accepted once start() runs.
+  proto::Result<void> adopt(net::UniqueFd listening);
   void start();
   // Stops accepting; open connections finish their requests in progress, then close.
   void stop();
   std::size_t open_connections();
+  // Removes the socket file if listen() created it (an adopted socket's file stays: systemd
+  // listens on it again for the next start).
+  void remove_socket_file();
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -37,6 +45,7 @@ class ControlServer {
   Services& services_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::vector<std::weak_ptr<Connection>> connections_;
+  std::string bound_path_;  // set by listen(), not by adopt()
   std::uint64_t accepted_ = 0;
   bool stopping_ = false;
 };

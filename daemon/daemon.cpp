@@ -27,11 +27,14 @@
 #include "daemon/event_hub.hpp"
 #include "daemon/handlers/handlers.hpp"
 #include "daemon/id_generator.hpp"
+#include "daemon/live_config.hpp"
 #include "daemon/net/network_watcher.hpp"
 #include "daemon/runtime_paths.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/socket_activation.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
+#include "daemon/systemd_notify.hpp"
 
 namespace bgsync::daemon {
 namespace asio = boost::asio;
@@ -44,7 +47,8 @@ constexpr auto shutdown_grace = 3s;
 constexpr auto prune_interval = 1h;
 
 // Drops events past their retention, in bounded steps so the writer never holds a long txn.
-asio::awaitable<void> prune_events(store::CommitQueue& commits, std::chrono::milliseconds retention,
+// `retention` is read each round: a reload may change it.
+asio::awaitable<void> prune_events(store::CommitQueue& commits, const std::chrono::milliseconds& retention,
                                    asio::steady_timer& timer) {
   for (;;) {
     for (;;) {
@@ -68,9 +72,23 @@ asio::awaitable<void> prune_events(store::CommitQueue& commits, std::chrono::mil
 
 int run_daemon(const DaemonOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);  // a reload asked for before LiveConfig watches it must not kill us
 
   // --- where things live ---------------------------------------------------------------------
-  const auto socket = proto::resolve_socket_path(options.socket_path);
+  // A socket from systemd (bgsyncd.socket) wins over the configured path: clients are there.
+  auto activated = take_activated_socket();
+  if (!activated) {
+    spdlog::error("{}", activated.error().message);
+    return 1;
+  }
+  auto socket = proto::resolve_socket_path(options.socket_path);
+  if (*activated) {
+    if ((*activated)->path != socket.path) {
+      spdlog::warn("systemd passed the socket {}; listening there, not on {} ({})", (*activated)->path, socket.path, socket.source);
+    }
+    socket.path = (*activated)->path;
+    socket.source = "systemd";
+  }
   if (socket.source == "fallback") {
     spdlog::warn("XDG_RUNTIME_DIR is not set; using {} (a private directory, checked before use)", socket.path);
   }
@@ -130,28 +148,35 @@ int run_daemon(const DaemonOptions& options) {
   network.on_change([&scheduler](bool grew) { scheduler.network_changed(grew); });
   probe.on_checked([&scheduler](ProbeVerdict, bool changed) { scheduler.probe_checked(changed); });
   IdGenerator ids;
-  Services services{**outbox, commits, scheduler, hub, ids, network, options};
+  LiveConfig config(io.get_executor(), options, {scheduler, network, probe, http}, socket.path, socket.source, state_dir);
+  Services services{**outbox, commits, scheduler, hub, ids, network, config.options(), config};
   ControlServer server(io.get_executor(), services);
-  if (auto ok = server.listen(socket.path); !ok) {
+  if (auto ok = *activated ? server.adopt(std::move((*activated)->fd)) : server.listen(socket.path); !ok) {
     spdlog::error("{}", ok.error().message);
     return 1;
   }
+  if (*activated) spdlog::info("listening on {}: the socket came from systemd (socket activation)", socket.path);
 
   server.start();
   probe.start();  // first: until its first answer, the scheduler holds all but loopback
   scheduler.start(*paused);
   asio::steady_timer prune_timer(io);
-  asio::co_spawn(io, prune_events(commits, options.event_retention, prune_timer), asio::detached);
+  asio::co_spawn(io, prune_events(commits, config.options().event_retention, prune_timer), asio::detached);
+  config.watch_sighup();
+
+  SystemdNotifier notifier(io.get_executor(), [&] { return read_status(**outbox, scheduler); });
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("stopping on {}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    notifier.stopping();
     server.stop();
     scheduler.stop();
     probe.stop();
     network.stop();
     prune_timer.cancel();
+    config.stop();
     // Give open requests their replies, within a bound; then stop whatever is left.
     asio::co_spawn(
         io,
@@ -171,10 +196,11 @@ int run_daemon(const DaemonOptions& options) {
   spdlog::info("bgsyncd {} ready: socket {}, state dir {}, {} queued, {}{}", BGSYNC_VERSION, socket.path,
                state_dir.string(), (*counts)[proto::ActionState::queued],
                reach.reachable ? "online" : "offline (" + reach.reason + ")", *paused ? ", sending paused" : "");
+  notifier.ready();  // the outbox is recovered and the socket listens: clients can come
   io.run();
 
   commits.stop();  // the batch in progress, if any, is committed before this returns
-  ::unlink(socket.path.c_str());
+  server.remove_socket_file();
   spdlog::info("stopped");
   return 0;
 }

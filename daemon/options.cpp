@@ -1,11 +1,16 @@
-// The bgsyncd command line, on CLI11, with a help text that reads like a man page.
+// The bgsyncd command line, on CLI11, with a help text that reads like a man page. The options
+// come from option_table.cpp; the values they set are layered over the config file's by
+// resolve_options (config_file.cpp).
 #include "daemon/options.hpp"
 
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
-#include "daemon/duration.hpp"
+#include "bgsync/proto/paths.hpp"
+#include "daemon/config_file.hpp"
+#include "daemon/option_table.hpp"
 
 namespace bgsync::daemon {
 namespace {
@@ -20,19 +25,39 @@ an action whose destination has no usable route waits without burning attempts, 
 the moment a route appears. With --probe-url it also checks for a captive portal, like
 NetworkManager does, and sends nothing but to loopback while it finds one. It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
 
-constexpr const char* footer = R"(
+constexpr const char* footer_files = R"(
 FILES
+  $XDG_CONFIG_HOME/bgsync/bgsyncd.toml  (default ~/.config/bgsync/bgsyncd.toml)   the config
+      file, read at start and on reload; a missing one means the defaults. See CONFIGURATION.
   $XDG_RUNTIME_DIR/bgsync/bgsyncd.sock   the control socket (mode 0600 in a 0700 directory).
       Without XDG_RUNTIME_DIR: /tmp/bgsync-<uid>/bgsyncd.sock, whose directory must be a real
       directory owned by the user with mode 0700, or bgsyncd refuses to start.
   $XDG_STATE_HOME/bgsync/  (default ~/.local/state/bgsync/)   the outbox (LMDB, files 0600).
+
+CONFIGURATION
+  Every option above can also be set in the config file: the key is the option's name without
+  "--", the value as on the command line, in quotes except for numbers. The command line wins
+  over the file. An unknown key or a bad value stops the start-up with the file and line.
+      # ~/.config/bgsync/bgsyncd.toml
+      retry-base = "30s"
+      max-attempts = 20
+      probe-url = "http://nmcheck.gnome.org/check_network_status.txt"
+      probe-body = "NetworkManager is online"
+  SIGHUP or `syncctl reload` reads the file again and applies the changes at once, except to
+  these, which need a restart (until then the old value stays in effect):
+      )";
+
+constexpr const char* footer_rest = R"(
+  A file with an error changes nothing. `syncctl config` shows every value in effect and where
+  it came from.
 
 ENVIRONMENT
   BGSYNC_SOCKET      socket path when --socket is not given (also read by syncctl and libbgsync).
   SSL_CERT_FILE, SSL_CERT_DIR   override the system CA store used to verify HTTPS servers.
 
 EXIT STATUS
-  0  stopped on SIGTERM or SIGINT;  1  could not start (the message says why);  2  usage error.
+  0  stopped on SIGTERM or SIGINT;  1  could not start (the message says why);
+  2  usage error, or an error in the config file.
 
 CAPTIVE PORTALS
   --probe-url http://HOST/generate_204 (any URL whose answer you know; http, not https: a
@@ -45,60 +70,62 @@ CAPTIVE PORTALS
   watch and to backoff.
 
 EXAMPLES
-  bgsyncd                                   run on the defaults
+  bgsyncd                                   run on the defaults and the config file
   bgsyncd --probe-url http://nmcheck.gnome.org/check_network_status.txt --probe-body "NetworkManager is online"
   bgsyncd --log-level debug                 see every attempt
+  bgsyncd --config ./test.toml              another config file
   bgsyncd --socket /tmp/t/s.sock --state-dir /tmp/t/state --retry-base 100ms   a test instance
 )";
 
-// A CLI11 option that takes a duration like "250ms" or "7d".
-void add_duration(CLI::App& app, const std::string& name, std::chrono::milliseconds& target, const std::string& help) {
-  app.add_option_function<std::string>(
-         name,
-         [&target, name](const std::string& text) {
-           auto d = parse_duration(text);
-           if (!d) throw CLI::ValidationError(name, "expected a duration like 250ms, 10s, 5m, 2h or 7d, got \"" + text + "\"");
-           target = *d;
-         },
-         help + " (default " + format_duration(target) + ")")
-      ->type_name("DURATION");
+// "--socket, --state-dir, --probe-url and --max-size": the options a reload cannot change.
+std::string restart_only_options() {
+  std::vector<std::string> names;
+  for (const auto& spec : option_table()) {
+    if (!spec.reloadable) names.push_back("--" + std::string(spec.name));
+  }
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return text;
 }
 
 }  // namespace
 
 ParsedOptions parse_options(int argc, char** argv) {
-  DaemonOptions o;
   CLI::App app{description, "bgsyncd"};
-  app.footer(footer);
+  app.footer(footer_files + restart_only_options() + footer_rest);
   app.set_version_flag("--version", std::string("bgsyncd ") + BGSYNC_VERSION);
   app.get_formatter()->column_width(34);
   // As with most daemons, a later --option overrides an earlier one (wrappers append to defaults).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
-  std::string state_dir;
-  app.add_option("--socket", o.socket_path, "Listen on this Unix socket path (default: $BGSYNC_SOCKET, else see FILES)")
-      ->type_name("PATH");
-  app.add_option("--state-dir", state_dir, "Keep the outbox in this directory (default: see FILES)")->type_name("DIR");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off (default info)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  add_duration(app, "--retry-base", o.retry.base, "Delay after the first failed attempt; doubles each time");
-  add_duration(app, "--retry-max", o.retry.max, "Longest backoff delay");
-  app.add_option("--max-attempts", o.retry.max_attempts, "Give up (state failed) after this many attempts; 0 retries for ever (default 0)");
-  add_duration(app, "--connect-timeout", o.timeouts.connect, "Deadline for name resolution and TCP connect");
-  add_duration(app, "--tls-timeout", o.timeouts.handshake, "Deadline for the TLS handshake");
-  add_duration(app, "--exchange-timeout", o.timeouts.exchange, "Deadline for sending a request and reading its response");
-  add_duration(app, "--event-retention", o.event_retention, "How long the event log keeps events for replay");
-  add_duration(app, "--online-debounce", o.online_debounce, "Delay before a network change that adds connectivity is acted on");
-  add_duration(app, "--offline-debounce", o.offline_debounce, "Delay before a network change that removes connectivity is acted on");
-  app.add_option("--probe-url", o.probe.url, "Check for a captive portal with this URL (default: no check)")->type_name("URL");
-  app.add_option("--probe-status", o.probe.expect_status, "The status a working network answers the probe with (default 204)")
-      ->type_name("CODE");
-  app.add_option("--probe-body", o.probe.expect_body, "The exact body a working network answers the probe with")->type_name("TEXT");
-  add_duration(app, "--probe-interval", o.probe.interval, "Time between probes while the network works");
-  add_duration(app, "--probe-portal-interval", o.probe.portal_interval, "Time between probes while in a portal or unanswered");
-  add_duration(app, "--probe-timeout", o.probe.timeout, "A probe not answered by then counts as no answer");
-  app.add_option("--parallel", o.parallel, "Actions sent at once, across tags (default 16)")->check(CLI::Range(1, 1024));
-  app.add_option("--max-size", o.map_size_mib, "Largest the outbox may grow, in MiB (default 16384)")->check(CLI::Range(1, 1 << 24));
+  std::optional<std::string> config_file;
+  app.add_option_function<std::string>(
+         "--config", [&config_file](const std::string& path) { config_file = path; },
+         "Read settings from this file, which must exist; \"\" reads none (default: see FILES)")
+      ->type_name("FILE");
+
+  // Each value is checked as it is parsed, so errors come in CLI11's usual form; it is applied
+  // over the file's by resolve_options.
+  const DaemonOptions defaults;
+  DaemonOptions scratch;
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const OptionSpec& spec : option_table()) {
+    const std::string flag = "--" + std::string(spec.name);
+    std::string help = spec.help;
+    if (const auto value = spec.get(defaults); value && help.find("(default") == std::string::npos) {
+      help += " (default " + *value + ")";
+    }
+    app.add_option_function<std::string>(
+           flag,
+           [&spec, &scratch, &given, flag](const std::string& text) {
+             if (auto ok = spec.set(scratch, text); !ok) throw CLI::ValidationError(flag, ok.error().message);
+             given.emplace_back(spec.name, text);
+           },
+           help)
+        ->type_name(std::string(type_name(spec.type)));
+  }
 
   try {
     app.parse(argc, argv);
@@ -106,19 +133,24 @@ ParsedOptions parse_options(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, the version, or the error
     return code == 0 ? 0 : 2;
   }
-  if (auto valid = validate(o.probe); !valid) {
-    // validate() names the setting ("probe status: ..."); say it the way it was typed.
-    std::string message = valid.error().message;
-    for (const auto& [setting, option] : {std::pair{"probe URL:", "--probe-url:"}, {"probe status:", "--probe-status:"},
-                                         {"probe body:", "--probe-body:"}, {"probe interval:", "--probe-interval:"},
-                                         {"probe timeout:", "--probe-timeout:"}}) {
-      if (message.rfind(setting, 0) == 0) message = option + message.substr(std::string_view(setting).size());
-    }
-    std::cerr << message << "\nRun with --help for more information.\n";
+
+  ConfigOrigin origin;
+  // Absolute, so that a reload reads the same file whatever the working directory is by then.
+  if (config_file && !config_file->empty()) {
+    std::error_code ec;
+    origin.file = std::filesystem::absolute(*config_file, ec);
+    if (ec) origin.file = *config_file;
+  } else if (!config_file) {
+    origin.file = proto::default_config_file();
+  }
+  origin.file_explicit = config_file.has_value();
+  origin.command_line = std::move(given);
+  auto options = resolve_options(std::move(origin));
+  if (!options) {
+    std::cerr << options.error().message << '\n';  // it starts with the file:line or the --option
     return 2;
   }
-  o.state_dir = state_dir;
-  return o;
+  return std::move(*options);
 }
 
 }  // namespace bgsync::daemon

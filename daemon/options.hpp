@@ -1,18 +1,40 @@
-// bgsyncd's settings and its command line. Every field has a sane default, so a bare `bgsyncd`
-// runs on XDG paths; tests shorten the delays.
+// bgsyncd's settings: the values (every field has a sane default, so a bare `bgsyncd` runs on XDG
+// paths; tests shorten the delays), where each came from, and the command line that sets them.
+// The options themselves are listed once, in option_table.cpp; the config file is config_file.cpp.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "daemon/connectivity_probe.hpp"
 #include "daemon/http/http_client.hpp"
 #include "daemon/retry_policy.hpp"
 
 namespace bgsync::daemon {
+
+// Where one setting's value came from.
+struct ValueSource {
+  enum class Kind { default_value, file, command_line };
+  Kind kind = Kind::default_value;
+  int line = 0;  // in the config file, for Kind::file
+};
+
+// What start-up learnt besides the values: where each came from, and what a reload needs to read
+// the same layers again (defaults < config file < command line).
+struct ConfigOrigin {
+  std::filesystem::path file;   // the config file: --config, else the XDG default (empty: none)
+  bool file_explicit = false;   // given with --config: then it must exist
+  bool file_found = false;      // it existed when last read
+  std::vector<std::pair<std::string, std::string>> command_line;  // option name (no dashes), text as given
+  std::map<std::string, ValueSource, std::less<>> sources;        // by option name; absent: default
+};
 
 struct DaemonOptions {
   std::string socket_path;               // empty: BGSYNC_SOCKET, else the XDG default
@@ -29,10 +51,12 @@ struct DaemonOptions {
   std::chrono::milliseconds offline_debounce{2000};
   // The optional captive-portal check (off unless probe.url is set).
   ProbeOptions probe;
+
+  ConfigOrigin origin;
 };
 
-// Either options to run with, or an exit code (0 after --help/--version, 2 on a usage error)
-// with the text already printed.
+// Either options to run with, or an exit code (0 after --help/--version, 2 on a usage error or a
+// bad config file) with the text already printed.
 using ParsedOptions = std::variant<DaemonOptions, int>;
 ParsedOptions parse_options(int argc, char** argv);
 

@@ -1,13 +1,14 @@
 // Private directories and single-instance locks for bgsyncd.
 #include "daemon/runtime_paths.hpp"
 
+#include "bgsync/proto/paths.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,18 +22,10 @@ proto::Error path_error(const fs::path& p, const std::string& what) {
   return proto::make_error(proto::errc::storage_error, p.string() + ": " + what);
 }
 
-std::string home_dir() {
-  if (const char* h = std::getenv("HOME"); h && *h) return h;
-  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_dir) return pw->pw_dir;
-  return {};
-}
-
 }  // namespace
 
-fs::path default_state_dir() {
-  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') return fs::path(x) / "bgsync";
-  return fs::path(home_dir()) / ".local" / "state" / "bgsync";
-}
+// One rule for the daemon and for `syncctl paths`: proto's.
+fs::path default_state_dir() { return proto::default_state_dir(); }
 
 proto::Result<void> ensure_private_dir(const fs::path& dir, bool create_parents, bool require_private) {
   if (dir.empty()) return path_error(dir, "empty directory path");

@@ -69,6 +69,12 @@ class Scheduler {
   // While paused nothing is sent; attempts already on the wire finish.
   void set_paused(bool paused);
   bool paused() const noexcept { return paused_; }
+  // A reload: outcomes recorded from now on follow `retry`; `parallel` applies at once.
+  void set_retry(const RetryPolicy& retry) { retry_ = retry; }
+  void set_parallel(std::size_t parallel) {
+    parallel_ = parallel;
+    wake();
+  }
   // Stops the loop and aborts attempts on the wire; those stay `sending` in the outbox and are
   // queued again at the next start.
   void stop();

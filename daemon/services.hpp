@@ -18,6 +18,7 @@ namespace bgsync::daemon {
 class Scheduler;
 class EventHub;
 class IdGenerator;
+class LiveConfig;
 
 struct Services {
   store::Outbox& outbox;
@@ -26,7 +27,8 @@ struct Services {
   EventHub& hub;
   IdGenerator& ids;
   net::NetworkWatcher& network;
-  const DaemonOptions& options;
+  const DaemonOptions& options;  // the values in effect: config.options()
+  LiveConfig& config;            // `config` and `reload`
 };
 
 }  // namespace bgsync::daemon

@@ -26,6 +26,9 @@ EXAMPLES
   syncctl watch --since 0                                  replay retained events, then follow
   syncctl pause && syncctl resume                          hold and release all sending
   syncctl --json list | jq '.[] | .url'                    JSON for scripts
+  syncctl config                                           the daemon's settings and their sources
+  syncctl reload                                           apply an edited config file
+  syncctl paths                                            socket, state dir and config file
 
 Run `syncctl COMMAND --help` for a command's options and examples.
 
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
       syncctl::add_enqueue(app, globals), syncctl::add_status(app, globals), syncctl::add_list(app, globals),
       syncctl::add_show(app, globals),    syncctl::add_cancel(app, globals), syncctl::add_retry(app, globals),
       syncctl::add_pause(app, globals),   syncctl::add_resume(app, globals), syncctl::add_watch(app, globals),
+      syncctl::add_config(app, globals),  syncctl::add_reload(app, globals), syncctl::add_paths(app, globals),
   };
 
   try {

@@ -161,4 +161,9 @@ std::string describe_body(std::string_view body) {
 
 std::string or_dash(std::string_view text) { return text.empty() ? std::string("-") : std::string(text); }
 
+std::string setting_text(const std::optional<std::string>& value) {
+  if (!value) return "-";
+  return value->empty() ? "\"\"" : printable(*value);
+}
+
 }  // namespace syncctl

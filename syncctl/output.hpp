@@ -60,5 +60,7 @@ bgsync::TimePoint now();
 std::string describe_body(std::string_view body);
 // The text itself when non-empty, else "-" (for table cells).
 std::string or_dash(std::string_view text);
+// A setting's value from `config`: "-" when unset, "\"\"" when empty, else the value.
+std::string setting_text(const std::optional<std::string>& value);
 
 }  // namespace syncctl

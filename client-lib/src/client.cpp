@@ -169,6 +169,22 @@ Result<bool> Client::resume() {
   return detail::decode_paused(*reply, "resume");
 }
 
+Result<ConfigInfo> Client::config() {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_request(id, proto::Op::config));
+  if (!reply) return reply.error();
+  return detail::decode_config(*reply);
+}
+
+Result<ReloadResult> Client::reload() {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_request(id, proto::Op::reload));
+  if (!reply) return reply.error();
+  return detail::decode_reload(*reply);
+}
+
 const std::string& Client::socket_path() const { return impl_->socket.path(); }
 const std::string& Client::server() const { return impl_->server; }
 

@@ -99,6 +99,18 @@ Result<SubscribeResult> decode_subscribe(const json::object& reply) {
   return result;
 }
 
+Result<ConfigInfo> decode_config(const json::object& reply) {
+  auto info = proto::config_info_from_json(reply);
+  if (!info) return malformed("config", info.error());
+  return info;
+}
+
+Result<ReloadResult> decode_reload(const json::object& reply) {
+  auto result = proto::reload_result_from_json(reply);
+  if (!result) return malformed("reload", result.error());
+  return result;
+}
+
 Result<void> decode_empty(const Result<json::object>& reply) {
   if (!reply) return reply.error();
   return {};

@@ -27,6 +27,8 @@ Result<std::vector<Action>> decode_cancelled(const boost::json::object& reply);
 Result<Status> decode_status(const boost::json::object& reply);
 Result<bool> decode_paused(const boost::json::object& reply, std::string_view op);
 Result<SubscribeResult> decode_subscribe(const boost::json::object& reply);
+Result<ConfigInfo> decode_config(const boost::json::object& reply);
+Result<ReloadResult> decode_reload(const boost::json::object& reply);
 // For replies without result fields (unsubscribe): success, or the reply's error. Out of line on
 // purpose: g++ 12 with sanitizers warns (maybe-uninitialized) when it sees a Result<void> built in a
 // coroutine.

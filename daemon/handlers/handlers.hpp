@@ -38,5 +38,7 @@ HandlerResult handle_pause(RequestContext&, const boost::json::object&);
 HandlerResult handle_resume(RequestContext&, const boost::json::object&);
 HandlerResult handle_subscribe(RequestContext&, const boost::json::object&);
 HandlerResult handle_unsubscribe(RequestContext&, const boost::json::object&);
+HandlerResult handle_config(RequestContext&, const boost::json::object&);
+HandlerResult handle_reload(RequestContext&, const boost::json::object&);
 
 }  // namespace bgsync::daemon

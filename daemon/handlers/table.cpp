@@ -8,13 +8,15 @@
 namespace bgsync::daemon {
 namespace {
 
-constexpr std::array<std::pair<proto::Op, Handler>, 11> table{{
+constexpr std::array<std::pair<proto::Op, Handler>, 13> table{{
     {proto::Op::cancel, handle_cancel},
+    {proto::Op::config, handle_config},
     {proto::Op::enqueue, handle_enqueue},
     {proto::Op::get, handle_get},
     {proto::Op::hello, handle_hello},
     {proto::Op::list, handle_list},
     {proto::Op::pause, handle_pause},
+    {proto::Op::reload, handle_reload},
     {proto::Op::resume, handle_resume},
     {proto::Op::retry, handle_retry},
     {proto::Op::status, handle_status},

@@ -203,6 +203,8 @@ Client::Client(asio::any_io_executor executor, ClientOptions options)
 
 Client::~Client() = default;
 
+void Client::set_timeouts(const Timeouts& timeouts) { impl_->options.timeouts = timeouts; }
+
 asio::awaitable<proto::Result<Response>> Client::send(const Request& request) {
   auto target = parse_target(request.url);
   if (!target) co_return target.error();

@@ -74,6 +74,9 @@ class Client {
   // `request` must outlive the returned awaitable.
   boost::asio::awaitable<proto::Result<Response>> send(const Request& request);
 
+  // A reload: each stage that starts from now on (requests in flight included) has the new deadline.
+  void set_timeouts(const Timeouts& timeouts);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

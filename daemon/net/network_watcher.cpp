@@ -259,6 +259,11 @@ void NetworkWatcher::learn(std::string_view host, std::vector<boost::asio::ip::a
 
 void NetworkWatcher::on_change(std::function<void(bool grew)> callback) { impl_->callback = std::move(callback); }
 
+void NetworkWatcher::set_debounce(std::chrono::milliseconds online, std::chrono::milliseconds offline) {
+  impl_->options.online_debounce = online;
+  impl_->options.offline_debounce = offline;
+}
+
 std::optional<std::chrono::system_clock::time_point> NetworkWatcher::online_since() const {
   return impl_->online_since;
 }

@@ -95,6 +95,8 @@ class NetworkWatcher {
   // true when some destination may have become reachable (reset backoffs, wake the scheduler),
   // false when connectivity was only lost. Also called with true when the watcher fails open.
   void on_change(std::function<void(bool grew)> callback);
+  // A reload: the delays apply from the next change on (one waiting now keeps its time).
+  void set_debounce(std::chrono::milliseconds online, std::chrono::milliseconds offline);
 
   // Since when online() has had its current value: set by start() (the daemon cannot know what
   // it was before), then at each change. Unset before start().

@@ -17,8 +17,9 @@ namespace json = boost::json;
 namespace {
 
 // Indexed by Op; the wire names of the operations.
-constexpr std::array<std::string_view, 11> op_names{"hello",  "enqueue", "get",   "list",      "cancel",     "retry",
-                                                    "status", "pause",   "resume", "subscribe", "unsubscribe"};
+constexpr std::array<std::string_view, 13> op_names{"hello",  "enqueue", "get",    "list",      "cancel",      "retry",
+                                                    "status", "pause",   "resume", "subscribe", "unsubscribe", "config",
+                                                    "reload"};
 
 std::string_view kind_name(json::kind kind) noexcept {
   switch (kind) {

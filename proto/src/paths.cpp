@@ -1,7 +1,8 @@
-// Where bgsyncd's socket lives: the same rules for the daemon, libbgsync and syncctl.
-// Pure string logic on the environment; creating and checking the directory is the daemon's job.
+// Where bgsyncd's socket, state and config live: the same rules for the daemon, libbgsync and
+// syncctl. String logic on the environment; creating and checking directories is the daemon's job.
 #include "bgsync/proto/paths.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +13,23 @@ namespace {
 std::string_view environment(const char* name) noexcept {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string_view() : std::string_view(value);
+}
+
+// dir + "/" + name, without doubling a trailing slash of dir.
+std::string join(std::string_view dir, std::string_view name) {
+  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+  return std::string(dir) + (dir == "/" ? "" : "/") + std::string(name);
+}
+
+// XDG base directories must be absolute; a relative one is ignored, as the spec says.
+std::string xdg_dir(const char* variable, std::string_view fallback_under_home) {
+  const std::string_view dir = environment(variable);
+  if (!dir.empty() && dir.front() == '/') return std::string(dir);
+  std::string home(environment("HOME"));
+  if (home.empty()) {
+    if (const passwd* entry = ::getpwuid(::geteuid()); entry != nullptr && entry->pw_dir != nullptr) home = entry->pw_dir;
+  }
+  return join(home, fallback_under_home);
 }
 
 }  // namespace
@@ -34,5 +52,9 @@ SocketPath resolve_socket_path(std::string_view explicit_path) {
   }
   return default_socket_path();
 }
+
+std::string default_state_dir() { return join(xdg_dir("XDG_STATE_HOME", ".local/state"), "bgsync"); }
+
+std::string default_config_file() { return join(xdg_dir("XDG_CONFIG_HOME", ".config"), "bgsync/bgsyncd.toml"); }
 
 }  // namespace bgsync::proto

@@ -41,6 +41,9 @@ Command add_retry(CLI::App& parent, const GlobalOptions& globals);
 Command add_pause(CLI::App& parent, const GlobalOptions& globals);
 Command add_resume(CLI::App& parent, const GlobalOptions& globals);
 Command add_watch(CLI::App& parent, const GlobalOptions& globals);
+Command add_config(CLI::App& parent, const GlobalOptions& globals);
+Command add_reload(CLI::App& parent, const GlobalOptions& globals);
+Command add_paths(CLI::App& parent, const GlobalOptions& globals);
 
 // ---- helpers for the commands -----------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 // Unit tests of the daemon core's small parts: durations, action ids, private dirs, instance locks,
-// destinations.
+// destinations, the systemd status line and journal fields.
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -10,7 +10,9 @@
 #include "daemon/destination.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/id_generator.hpp"
+#include "daemon/journal_sink.hpp"
 #include "daemon/runtime_paths.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "tests/support/catch_result.hpp"
 #include "tests/support/test_util.hpp"
 
@@ -112,4 +114,28 @@ TEST_CASE("a destination is the URL's host, and loopback ones are known as such"
     INFO(remote);
     CHECK_FALSE(is_loopback(remote));
   }
+}
+
+TEST_CASE("the systemd STATUS= line says online or why not, counts, and the next attempt", "[daemon][systemd]") {
+  const proto::TimePoint now{std::chrono::milliseconds(1'800'000'000'000)};
+  StatusSnapshot s;
+  s.reach = {true, "default route via eth0"};
+  CHECK(format_status(s, now) == "online, 0 queued");
+  s.counts[proto::ActionState::queued] = 3;
+  s.counts[proto::ActionState::failed] = 1;
+  s.next_attempt = now + 11'200ms;
+  CHECK(format_status(s, now) == "online, 3 queued, 1 failed, next attempt in 12s");
+  s.reach = {false, "no default route"};
+  CHECK(format_status(s, now) == "offline (no default route), 3 queued, 1 failed");
+  s.reach = {true, "default route via eth0"};
+  s.paused = true;
+  CHECK_THAT(format_status(s, now), Catch::StartsWith("paused, online, 3 queued"));
+}
+
+TEST_CASE("journal entries carry the action id of lines that start with one", "[daemon][systemd]") {
+  CHECK(logged_action_id("action 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a: sent (HTTP 204)") ==
+        std::optional<std::string_view>("0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a"));
+  CHECK_FALSE(logged_action_id("network: online (default route via eth0)"));
+  CHECK_FALSE(logged_action_id("action not-a-uuid: x"));
+  CHECK_FALSE(logged_action_id("action 0190c3b2"));
 }

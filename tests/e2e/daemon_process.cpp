@@ -1,6 +1,7 @@
 // Starting, stopping and killing a real bgsyncd, and running syncctl, for end-to-end tests.
 #include "tests/e2e/daemon_process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -72,7 +73,13 @@ pid_t DaemonProcess::spawn(const std::vector<std::string>& extra, const std::vec
   for (const char* arg : {BGSYNC_DAEMON_PATH, "--socket"}) args.emplace_back(arg);
   args.insert(args.end(), {socket_, "--state-dir", state_dir_.string()});
   args.insert(args.end(), extra.begin(), extra.end());
-  auto envs = merged_env(env);
+  // The developer's own ~/.config/bgsync/bgsyncd.toml must not change what a test daemon does:
+  // its config home is the (empty) temporary directory unless the test says otherwise.
+  auto with_config_home = env;
+  if (std::none_of(env.begin(), env.end(), [](const auto& kv) { return kv.first == "XDG_CONFIG_HOME"; })) {
+    with_config_home.emplace_back("XDG_CONFIG_HOME", (dir_.path() / "config").string());
+  }
+  auto envs = merged_env(with_config_home);
   auto argv = c_strings(args);
   auto envp = c_strings(envs);
 

@@ -85,6 +85,18 @@ public:
   Result<bool> pause();
   Result<bool> resume();
 
+  // The daemon's configuration in effect: the config file it reads, the socket and state dir in
+  // use, and every setting with its value, where that came from ("default", "command line",
+  // "FILE:LINE") and whether a reload can change it.
+  // Errors: the common ones.
+  Result<ConfigInfo> config();
+
+  // Makes the daemon read its config file again (command-line values still win) and apply what
+  // can change without a restart. Returns the options changed and those that need a restart.
+  // Errors: errc::bad_config (the file cannot be read or has an error: the message names the
+  // file and line, and nothing was changed), plus the common ones.
+  Result<ReloadResult> reload();
+
   // The socket this client is connected to.
   const std::string& socket_path() const;
   // What the daemon said in hello: its name and version ("bgsyncd 0.1.0").

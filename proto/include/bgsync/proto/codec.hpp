@@ -32,7 +32,8 @@ inline constexpr std::size_t max_headers_size = 64 * 1024;  // names + values
 inline constexpr std::size_t max_tag_size = 256;            // also for app
 inline constexpr std::uint32_t max_list_limit = 1000;
 
-enum class Op { hello, enqueue, get, list, cancel, retry, status, pause, resume, subscribe, unsubscribe };
+// Values index the wire names: append only.
+enum class Op { hello, enqueue, get, list, cancel, retry, status, pause, resume, subscribe, unsubscribe, config, reload };
 std::string_view to_string(Op op) noexcept;
 std::optional<Op> parse_op(std::string_view name) noexcept;
 
@@ -103,6 +104,8 @@ boost::json::object to_json(const Event& event);
 boost::json::object to_json(const Status& status);
 boost::json::object to_json(const SubscribeResult& result);
 boost::json::object to_json(const HelloResult& result);
+boost::json::object to_json(const ConfigInfo& info);
+boost::json::object to_json(const ReloadResult& result);
 boost::json::object to_json(const ListPage& page);   // {"actions":[...without bodies],"next":id|null}
 boost::json::value to_json(const Headers& headers);  // [["Name","value"],...]
 std::string format_time(TimePoint t);                 // RFC 3339 UTC, millisecond precision
@@ -114,6 +117,8 @@ Result<Status> status_from_json(const boost::json::object& object);
 Result<SubscribeResult> subscribe_result_from_json(const boost::json::object& object);
 Result<HelloResult> hello_result_from_json(const boost::json::object& object);
 Result<ListPage> list_page_from_json(const boost::json::object& object);
+Result<ConfigInfo> config_info_from_json(const boost::json::object& object);
+Result<ReloadResult> reload_result_from_json(const boost::json::object& object);
 
 // What a client reads: a reply to one of its requests, or a pushed event.
 struct Reply {

@@ -28,6 +28,8 @@ enum class errc {
   storage_error,        // the outbox failed otherwise; nothing was stored
   shutting_down,        // the daemon is stopping and takes no new work
   internal,             // a bug in the daemon; the message says what failed
+  bad_config,           // reload: the config file cannot be read or has an error (the message names
+                        // the file and line); nothing was changed
 };
 
 const std::error_category& error_category() noexcept;

@@ -144,6 +144,31 @@ struct SubscribeResult {
   std::uint64_t first_seq = 0;  // oldest retained seq (0: log empty); since < first_seq-1 means a gap
 };
 
+// One daemon setting as `config` reports it.
+struct ConfigSetting {
+  std::string name;                    // the option's name: "--retry-base" on the command line, `retry-base` in the file
+  std::optional<std::string> value;    // as you would type it ("10s", "16"); unset: none (e.g. no probe URL)
+  std::string source;                  // "default", "command line", "$BGSYNC_SOCKET", or "FILE:LINE"
+  bool reloadable = false;             // reload applies a change without a restart
+  std::optional<std::string> pending;  // set when a reload found another value that needs a restart to apply
+                                       // (the empty string stands for "unset")
+};
+
+// The daemon's effective configuration (the `config` operation).
+struct ConfigInfo {
+  std::optional<std::string> config_file;  // the file read at start and on reload (null: none)
+  bool config_file_found = false;          // whether it existed when last read (absent means defaults)
+  std::string socket;                      // the control socket in use
+  std::string state_dir;                   // the outbox's directory in use
+  std::vector<ConfigSetting> settings;     // every option, in the daemon's order
+};
+
+// What a reload did (the `reload` operation).
+struct ReloadResult {
+  std::vector<std::string> changed;         // options whose new value is in effect now
+  std::vector<std::string> restart_needed;  // options whose new value needs a restart; the old one stays
+};
+
 struct HelloResult {
   int version = 0;
   std::string server;
