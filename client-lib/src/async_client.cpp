@@ -349,18 +349,26 @@ asio::awaitable<Result<void>> AsyncClient::unsubscribe(std::uint64_t subscriptio
 
 asio::awaitable<Result<Event>> AsyncClient::next_event() {
   auto impl = impl_;
-  for (;;) {
+  // A cancellation is a result here (operation_canceled), not the exception Asio would throw at
+  // our next co_await by default; the caller's own setting is restored before returning.
+  const bool throws = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  std::optional<Result<Event>> result;
+  while (!result) {
     if (!impl->events.empty()) {
-      Event event = std::move(impl->events.front());
+      result.emplace(std::move(impl->events.front()));
       impl->events.pop_front();
       impl->space_signal.cancel();  // the reader may be waiting for room
-      co_return event;
+    } else if (impl->closed) {
+      result.emplace(*impl->closed);
+    } else {
+      impl->event_signal.expires_at(asio::steady_timer::time_point::max());
+      co_await impl->event_signal.async_wait(use_tuple);
+      if (impl->events.empty() && !impl->closed && co_await was_cancelled()) result.emplace(cancelled());
     }
-    if (impl->closed) co_return *impl->closed;
-    impl->event_signal.expires_at(asio::steady_timer::time_point::max());
-    co_await impl->event_signal.async_wait(use_tuple);
-    if (impl->events.empty() && !impl->closed && co_await was_cancelled()) co_return cancelled();
   }
+  co_await asio::this_coro::throw_if_cancelled(throws);
+  co_return std::move(*result);
 }
 
 void AsyncClient::on_event(std::function<void(const Event&)> callback) {

@@ -5,7 +5,9 @@
 #include "tests/support/catch_result.hpp"
 #include "tests/client/fake_server.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 
 namespace {
 
@@ -239,4 +242,29 @@ TEST_CASE("async: timeout, and connection loss ends next_event", "[client][async
     CHECK_FALSE(codes[1]);
     CHECK(codes[2] == client_errc::connection_lost);
   }
+}
+
+TEST_CASE("async: a cancelled next_event returns operation_canceled instead of throwing", "[client][async]") {
+  FakeServer server(FakeServer::with_hello([](const json::object& request) {
+    return Answer::send(bgsync::test::ok_reply(request, {{"subscription", 1}, {"last_seq", 0}, {"first_seq", 1}}));
+  }));
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  std::optional<bgsync::Result<bgsync::Event>> outcome;
+  auto body = [&]() -> asio::awaitable<void> {
+    auto client = co_await bgsync::AsyncClient::connect(co_await asio::this_coro::executor, options_for(server.path()));
+    if (!client) co_return;
+    auto subscribed = co_await (*client)->subscribe();
+    if (!subscribed) co_return;
+    // Cancel once this coroutine is suspended in next_event (no event ever comes).
+    asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
+    outcome.emplace(co_await (*client)->next_event());
+  };
+  std::exception_ptr failure;
+  asio::co_spawn(io, body(), asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { failure = e; }));
+  io.run();
+  CHECK_FALSE(failure);
+  REQUIRE(outcome.has_value());
+  REQUIRE_FALSE(outcome->has_value());
+  CHECK(outcome->error().code == std::errc::operation_canceled);
 }

@@ -1,0 +1,110 @@
+// Copies libbgsync's C++ values into the C API's structs (see c_api_values.hpp for who owns what).
+// Times become milliseconds since the epoch with 0 for "none"; empty optional strings become NULL.
+
+#include "client-lib/src/c_api_values.hpp"
+
+namespace bgsync::capi {
+namespace {
+
+template <class T>
+BoxPtr<T> make_box() {
+  BoxPtr<T> box(new Box<T>);
+  box->storage = new Storage;
+  return box;
+}
+
+std::int64_t to_ms(TimePoint time) { return time.time_since_epoch().count(); }
+std::int64_t to_ms(const std::optional<TimePoint>& time) { return time ? to_ms(*time) : 0; }
+
+void fill(Storage& storage, bgsync_action& out, const Action& in) {
+  out.id = storage.keep(in.id.to_string());
+  out.app = storage.keep(in.app);
+  out.tag = storage.keep(in.tag);
+  out.state = static_cast<int>(in.state);
+  out.method = storage.keep(in.method);
+  out.url = storage.keep(in.url);
+  out.headers = storage.keep(in.headers);
+  out.header_count = in.headers.size();
+  out.body = storage.keep(in.body);
+  out.body_len = in.body.size();
+  out.attempts = in.attempts;
+  out.created_ms = to_ms(in.created);
+  out.updated_ms = to_ms(in.updated);
+  out.next_attempt_ms = to_ms(in.next_attempt);
+  out.waiting = in.waiting == proto::WaitReason::none ? nullptr : storage.keep(std::string(to_string(in.waiting)));
+  out.last_error = storage.keep_or_null(in.last_error);
+  out.response_status = in.response_status.value_or(0);
+  out.response_headers = storage.keep(in.response_headers);
+  out.response_header_count = in.response_headers.size();
+  out.response_body = storage.keep(in.response_body);
+  out.response_body_len = in.response_body.size();
+}
+
+}  // namespace
+
+const char* Storage::keep(std::string text) { return strings.emplace_back(std::move(text)).c_str(); }
+
+const char* Storage::keep_or_null(std::string text) { return text.empty() ? nullptr : keep(std::move(text)); }
+
+const bgsync_header* Storage::keep(const Headers& headers) {
+  auto& array = header_arrays.emplace_back();
+  array.reserve(headers.size());
+  for (const auto& header : headers) array.push_back({keep(header.name), keep(header.value)});
+  return array.data();
+}
+
+BoxPtr<bgsync_action> make_action(const Action& action) {
+  auto box = make_box<bgsync_action>();
+  fill(*box->storage, box->value, action);
+  return box;
+}
+
+BoxPtr<bgsync_action_list> make_action_list(const std::vector<Action>& actions, const std::optional<ActionId>& next) {
+  auto box = make_box<bgsync_action_list>();
+  Storage& storage = *box->storage;
+  storage.actions.resize(actions.size());
+  for (std::size_t i = 0; i < actions.size(); ++i) fill(storage, storage.actions[i], actions[i]);
+  box->value.actions = storage.actions.data();
+  box->value.count = actions.size();
+  box->value.next = next ? storage.keep(next->to_string()) : nullptr;
+  return box;
+}
+
+BoxPtr<bgsync_status> make_status(const Status& status) {
+  auto box = make_box<bgsync_status>();
+  bgsync_status& out = box->value;
+  out.version = box->storage->keep(status.version);
+  out.online = status.online ? 1 : 0;
+  out.network_reason = box->storage->keep_or_null(status.network_reason);
+  out.network_since_ms = to_ms(status.network_since);
+  out.paused = status.paused ? 1 : 0;
+  out.queued = status.counts[ActionState::queued];
+  out.sending = status.counts[ActionState::sending];
+  out.sent = status.counts[ActionState::sent];
+  out.failed = status.counts[ActionState::failed];
+  out.cancelled = status.counts[ActionState::cancelled];
+  out.last_seq = status.last_seq;
+  out.next_attempt_ms = to_ms(status.next_attempt);
+  return box;
+}
+
+BoxPtr<bgsync_event> make_event(const Event& event) {
+  auto box = make_box<bgsync_event>();
+  bgsync_event& out = box->value;
+  Storage& storage = *box->storage;
+  out.seq = event.seq;
+  out.type = static_cast<int>(event.type);
+  out.id = storage.keep(event.id.to_string());
+  out.tag = storage.keep(event.tag);
+  out.app = storage.keep(event.app);
+  out.time_ms = to_ms(event.time);
+  out.attempt = event.attempt;
+  out.status = event.status.value_or(0);
+  out.error = storage.keep_or_null(event.error);
+  out.next_attempt_ms = to_ms(event.next_attempt);
+  out.online = event.online ? (*event.online ? 1 : 0) : -1;
+  out.reason = storage.keep_or_null(event.reason);
+  return box;
+}
+
+}  // namespace bgsync::capi
