@@ -56,8 +56,9 @@ ENVIRONMENT
   SSL_CERT_FILE, SSL_CERT_DIR   override the system CA store used to verify HTTPS servers.
 
 EXIT STATUS
-  0  stopped on SIGTERM or SIGINT;  1  could not start (the message says why);
-  2  usage error, or an error in the config file.
+  0  stopped on SIGTERM or SIGINT
+  1  could not start (the message says why)
+  2  usage error, or an error in the config file
 
 CAPTIVE PORTALS
   --probe-url http://HOST/generate_204 (any URL whose answer you know; http, not https: a
@@ -71,7 +72,8 @@ CAPTIVE PORTALS
 
 EXAMPLES
   bgsyncd                                   run on the defaults and the config file
-  bgsyncd --probe-url http://nmcheck.gnome.org/check_network_status.txt --probe-body "NetworkManager is online"
+  bgsyncd --probe-url http://nmcheck.gnome.org/check_network_status.txt \
+          --probe-body "NetworkManager is online"     check for captive portals
   bgsyncd --log-level debug                 see every attempt
   bgsyncd --config ./test.toml              another config file
   bgsyncd --socket /tmp/t/s.sock --state-dir /tmp/t/state --retry-base 100ms   a test instance

@@ -111,7 +111,7 @@ Command add_list(CLI::App& parent, const GlobalOptions& globals) {
       ->type_name("STATE");
   command->add_option("--app", options->app, "Only actions enqueued by this app")->type_name("APP");
   command->add_option("--limit", options->limit, "At most N actions per page (1..1000, default 100)")
-      ->check(CLI::Range(1u, 1000u))
+      ->check(CLI::Range(1u, 1000u).description(""))  // the help text says the range
       ->type_name("N");
   command->add_flag("--all", options->all, "Follow every page instead of stopping after the first");
   command->footer(command_footer(

@@ -1,0 +1,28 @@
+// A man page made from a program's --help (and its subcommands' --help): NAME and SYNOPSIS from the
+// first line and the "Usage:" lines, DESCRIPTION, OPTIONS, COMMANDS (one subsection each), then
+// the footer's sections (EXAMPLES, FILES, ENVIRONMENT, EXIT STATUS...) under their own titles.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tools/mangen/help_text.hpp"
+#include "tools/mangen/roff.hpp"
+
+namespace bgsync::mangen {
+
+struct ProgramHelp {
+  HelpText main;
+  std::vector<std::pair<std::string, HelpText>> subcommands;  // in the order of the Subcommands list
+};
+
+// The page. info.summary, when empty, is derived from the first description line
+// ("syncctl — control bgsyncd, the Background Sync daemon: ..." gives "control bgsyncd, the
+// Background Sync daemon").
+Page make_help_page(const ProgramHelp& help, PageInfo info);
+
+// Help text prose as roff: `quoted` words and --options in bold, runs of spaces collapsed.
+std::string help_prose(std::string_view text);
+
+}  // namespace bgsync::mangen
