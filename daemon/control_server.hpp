@@ -13,7 +13,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "bgsync/proto/codec.hpp"
-#include "daemon/net/rtnetlink.hpp"
+#include "daemon/net/unique_fd.hpp"
 #include "daemon/services.hpp"
 
 namespace bgsync::daemon {

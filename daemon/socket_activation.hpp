@@ -8,7 +8,7 @@
 #include <string>
 
 #include "bgsync/proto/codec.hpp"
-#include "daemon/net/rtnetlink.hpp"
+#include "daemon/net/unique_fd.hpp"
 
 namespace bgsync::daemon {
 

@@ -10,25 +10,9 @@
 #include <vector>
 
 #include "bgsync/proto/codec.hpp"
+#include "daemon/net/unique_fd.hpp"
 
 namespace bgsync::net {
-
-// Owns a file descriptor; closes it on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  ~UniqueFd();
-
-  int get() const noexcept { return fd_; }
-  int release() noexcept;
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
 
 // The multicast groups the watcher listens to: links, IPv4/IPv6 addresses, IPv4/IPv6 routes.
 std::uint32_t watched_groups() noexcept;

@@ -20,7 +20,9 @@ RawSocket::RawSocket(const std::string& path) {
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
   if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("connect " + path + ": " + std::strerror(errno));
+    const int error = errno;
+    if (fd_ >= 0) ::close(fd_);  // the destructor does not run for a constructor that throws
+    throw std::runtime_error("connect " + path + ": " + std::strerror(error));
   }
 }
 
