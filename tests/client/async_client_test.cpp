@@ -57,13 +57,13 @@ T run(std::function<asio::awaitable<T>()> body) {
 TEST_CASE("async: not running and garbage map like the synchronous client", "[client][async]") {
   bgsync::test::TempDir dir;
   asio::io_context io;
-  auto future = asio::co_spawn(io, bgsync::AsyncClient::connect(io.get_executor(), options_for(dir.path() + "/none.sock")),
+  auto future = asio::co_spawn(io, bgsync::AsyncClient::connect(io.get_executor(), options_for((dir / "none.sock").string())),
                                asio::use_future);
   io.run();
   auto client = future.get();
   REQUIRE_FALSE(client);
   CHECK(client.error().code == client_errc::not_running);
-  CHECK_THAT(client.error().message, Catch::Contains(dir.path() + "/none.sock"));
+  CHECK_THAT(client.error().message, Catch::Contains((dir / "none.sock").string()));
 
   FakeServer server([](const json::object&) { return Answer::send("garbage\n"); });
   io.restart();

@@ -45,7 +45,7 @@ TEST_CASE("client_errc has a named category and converts to std::error_code", "[
 
 TEST_CASE("no socket file: not_running, with the path in the message", "[client]") {
   bgsync::test::TempDir dir;
-  const std::string path = dir.path() + "/bgsyncd.sock";
+  const std::string path = (dir / "bgsyncd.sock").string();
   auto client = bgsync::Client::connect(options_for(path));
   REQUIRE_FALSE(client);
   CHECK(client.error().code == client_errc::not_running);
@@ -54,7 +54,7 @@ TEST_CASE("no socket file: not_running, with the path in the message", "[client]
 
 TEST_CASE("a socket file nobody listens on: not_running, stale socket", "[client]") {
   bgsync::test::TempDir dir;
-  const std::string path = dir.path() + "/bgsyncd.sock";
+  const std::string path = (dir / "bgsyncd.sock").string();
   {  // bind without listen, then close: the file stays, as after a crash
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un address{};

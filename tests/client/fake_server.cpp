@@ -18,17 +18,6 @@
 namespace bgsync::test {
 namespace json = boost::json;
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "bgsync-client-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::string ok_reply(const json::object& request, json::object result) {
   json::object reply = std::move(result);
   reply["id"] = request.contains("id") ? request.at("id") : json::value();
@@ -92,7 +81,7 @@ FakeServer::Script FakeServer::with_hello(Script rest) {
 }
 
 FakeServer::FakeServer(Script script) : script_(std::move(script)) {
-  path_ = dir_.path() + "/bgsyncd.sock";
+  path_ = (dir_ / "bgsyncd.sock").string();
 
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};

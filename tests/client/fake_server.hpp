@@ -5,6 +5,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "tests/support/test_util.hpp"
+
 #include <atomic>
 #include <functional>
 #include <string>
@@ -30,19 +32,6 @@ std::string hello_reply(const boost::json::object& request, int version = 1);
 // A syntactically valid action object with this id ("0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a" style).
 boost::json::object sample_action(std::string_view id);
 boost::json::object sample_event(std::uint64_t seq, std::string_view id);
-
-// A fresh temporary directory, removed with its contents on destruction.
-class TempDir {
-public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
 
 class FakeServer {
 public:

@@ -53,7 +53,7 @@ public:
     argv.push_back(nullptr);
 
     // No daemon of the developer's may answer: BGSYNC_SOCKET points nowhere unless --socket says.
-    std::vector<std::string> env_storage{"BGSYNC_SOCKET=" + dir_.path() + "/no-daemon.sock"};
+    std::vector<std::string> env_storage{"BGSYNC_SOCKET=" + (dir_ / "no-daemon.sock").string()};
     for (char** e = environ; *e != nullptr; ++e) {
       if (std::string_view(*e).rfind("BGSYNC_SOCKET=", 0) != 0) env_storage.emplace_back(*e);
     }
@@ -64,8 +64,8 @@ public:
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, input_file.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, (dir_.path() + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_.path() + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, ((dir_ / "out").string()).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, ((dir_ / "err").string()).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int rc = posix_spawn(&pid_, SYNCCTL_PATH, &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start syncctl");
@@ -79,12 +79,12 @@ public:
     }
     Outcome outcome;
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    outcome.out = slurp(dir_.path() + "/out");
-    outcome.err = slurp(dir_.path() + "/err");
+    outcome.out = slurp((dir_ / "out").string());
+    outcome.err = slurp((dir_ / "err").string());
     return outcome;
   }
 
-  std::string out_so_far() const { return slurp(dir_.path() + "/out"); }
+  std::string out_so_far() const { return slurp((dir_ / "out").string()); }
 
 private:
   bgsync::test::TempDir dir_;
@@ -96,16 +96,6 @@ Outcome syncctl(const std::vector<std::string>& args, const std::string& input_f
   return process.wait();
 }
 
-// Polls `condition` every 10 ms for up to `limit`.
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
 
 }  // namespace
 
@@ -190,8 +180,8 @@ TEST_CASE("syncctl enqueue builds the request like curl", "[syncctl]") {
     return Answer::send(bgsync::test::ok_reply(request, {{"action", action}}));
   }));
   bgsync::test::TempDir files;
-  const std::string text_file = files.path() + "/form.txt";
-  const std::string binary_file = files.path() + "/blob.bin";
+  const std::string text_file = (files / "form.txt").string();
+  const std::string binary_file = (files / "blob.bin").string();
   std::ofstream(text_file, std::ios::binary) << "a=1\r\nb=2\n";
   std::ofstream(binary_file, std::ios::binary) << "line1\r\nline2\n";
 
@@ -328,10 +318,10 @@ TEST_CASE("syncctl watch prints events, exits 3 when the daemon goes, 0 on SIGIN
     }));
     // The fake answers subscribe and then keeps the connection; stopping it ends the connection.
     Process process({"watch", "--json", "--since", "0", "--socket", server->path()});
-    REQUIRE(eventually([&] {
+    REQUIRE(bgsync::test::wait_until([&] {
       const auto out = process.out_so_far();
       return std::count(out.begin(), out.end(), '\n') >= 2;
-    }));
+    }, std::chrono::seconds(5)));
     server.reset();
     auto outcome = process.wait();
     CHECK(outcome.status == 3);
@@ -347,7 +337,8 @@ TEST_CASE("syncctl watch prints events, exits 3 when the daemon goes, 0 on SIGIN
                           push(1));
     }));
     Process process({"watch", "--socket", server.path()});
-    REQUIRE(eventually([&] { return process.out_so_far().find("#1") != std::string::npos; }));
+    REQUIRE(bgsync::test::wait_until([&] { return process.out_so_far().find("#1") != std::string::npos; },
+                                      std::chrono::seconds(5)));
     process.signal(SIGINT);
     auto outcome = process.wait();
     CHECK(outcome.status == 0);

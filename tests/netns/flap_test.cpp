@@ -70,13 +70,17 @@ TEST_CASE("five link flaps while an app enqueues: no loss, order per tag, duplic
   Writer writer;
   {
     std::jthread writing([&](std::stop_token stop) { write_actions(daemon, *server, writer, stop); });
-    // Down longer than the offline debounce (200 ms), so the daemon really goes offline each time.
+    // Each flap lasts until the daemon has said so: offline after the link goes (past the 200 ms
+    // offline debounce), online after it is back. In between, the writer enqueues for a while.
     for (int flap = 0; flap < flap_count; ++flap) {
-      std::this_thread::sleep_for(250ms);
+      std::this_thread::sleep_for(250ms);  // pacing: some enqueues while online, not a wait for state
       net->link_down();
-      std::this_thread::sleep_for(400ms);
+      require_within(daemon, "status says offline after the link went down", 5s,
+                     [&] { return !status_ok(client).online; });
       net->link_up();
       net->add_default_route();
+      require_within(daemon, "status says online after the link and route came back", 5s,
+                     [&] { return status_ok(client).online; });
     }
     writing.join();  // lets the writer finish; only a failure above (unwinding) stops it early
   }
