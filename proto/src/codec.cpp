@@ -17,9 +17,10 @@ namespace json = boost::json;
 namespace {
 
 // Indexed by Op; the wire names of the operations.
-constexpr std::array<std::string_view, 13> op_names{"hello",  "enqueue", "get",    "list",      "cancel",      "retry",
-                                                    "status", "pause",   "resume", "subscribe", "unsubscribe", "config",
-                                                    "reload"};
+constexpr std::array<std::string_view, 18> op_names{
+    "hello", "enqueue", "get", "list", "cancel", "retry", "status", "pause", "resume", "subscribe", "unsubscribe",
+    "config", "reload", "periodic_register", "periodic_list", "periodic_unregister", "periodic_run", "cache_get"};
+static_assert(op_names.size() == static_cast<std::size_t>(Op::cache_get) + 1, "a name for every Op");
 
 std::string_view kind_name(json::kind kind) noexcept {
   switch (kind) {

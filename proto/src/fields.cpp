@@ -142,6 +142,22 @@ Result<TimePoint> required_time(const json::object& object, std::string_view nam
   return **value;
 }
 
+Result<std::optional<std::chrono::milliseconds>> optional_millis(const json::object& object, std::string_view name) {
+  const json::value* value = find_field(object, name);
+  if (value == nullptr) return std::optional<std::chrono::milliseconds>();
+  const auto number = as_uint64(*value);
+  constexpr auto high = static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max());
+  if (!number || *number > high) return bad_field(name, "must be a non-negative integer (milliseconds)");
+  return std::optional(std::chrono::milliseconds{static_cast<std::chrono::milliseconds::rep>(*number)});
+}
+
+Result<std::chrono::milliseconds> required_millis(const json::object& object, std::string_view name) {
+  auto value = optional_millis(object, name);
+  if (!value) return value.error();
+  if (!*value) return missing_field(name);
+  return **value;
+}
+
 Result<Headers> optional_headers(const json::object& object, std::string_view name) {
   const json::value* value = find_field(object, name);
   if (value == nullptr) return Headers();

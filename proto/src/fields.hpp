@@ -3,6 +3,7 @@
 // A field that is null counts as absent everywhere: clients may send either for "not given".
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,33 @@ Result<std::optional<ActionId>> optional_action_id(const boost::json::object& ob
 Result<ActionId> required_action_id(const boost::json::object& object, std::string_view name);
 Result<std::optional<TimePoint>> optional_time(const boost::json::object& object, std::string_view name);
 Result<TimePoint> required_time(const boost::json::object& object, std::string_view name);
+// A non-negative integer number of milliseconds that fits a std::chrono::milliseconds.
+Result<std::optional<std::chrono::milliseconds>> optional_millis(const boost::json::object& object,
+                                                                 std::string_view name);
+Result<std::chrono::milliseconds> required_millis(const boost::json::object& object, std::string_view name);
+
+// One of an enum's wire names; `choices` lists them for the error ("any, unmetered").
+template <class T>
+using EnumParser = std::optional<T> (*)(std::string_view) noexcept;
+
+template <class T>
+Result<std::optional<T>> optional_enum(const boost::json::object& object, std::string_view name, EnumParser<T> parse,
+                                       std::string_view choices) {
+  auto text = optional_string(object, name);
+  if (!text) return text.error();
+  if (!*text) return std::optional<T>();
+  if (auto value = parse(**text)) return value;
+  return bad_field(name, "must be one of " + std::string(choices));
+}
+
+template <class T>
+Result<T> required_enum(const boost::json::object& object, std::string_view name, EnumParser<T> parse,
+                        std::string_view choices) {
+  auto value = optional_enum<T>(object, name, parse, choices);
+  if (!value) return value.error();
+  if (!*value) return missing_field(name);
+  return **value;
+}
 
 // [["Name","value"],...]; absent or null is no headers.
 Result<Headers> optional_headers(const boost::json::object& object, std::string_view name);
@@ -45,5 +73,9 @@ boost::json::string text(std::string_view value);
 boost::json::value text_or_null(std::string_view value);  // null when empty
 boost::json::value time_or_null(const std::optional<TimePoint>& time);
 void put_body(boost::json::object& object, std::string_view name, std::string_view bytes);
+
+// ---- checks shared by validate.cpp and periodic_requests.cpp (defined in validate.cpp) ----------
+// At most max_header_count headers of at most max_headers_size bytes in all, each as validate_header.
+Result<void> validate_headers(const Headers& headers);
 
 }  // namespace bgsync::proto::detail

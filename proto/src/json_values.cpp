@@ -11,19 +11,6 @@ namespace bgsync::proto {
 namespace json = boost::json;
 using detail::text;
 
-namespace {
-
-template <class T>
-Result<T> check_enum(const json::object& object, std::string_view name,
-                     std::optional<T> (*parse)(std::string_view) noexcept, std::string_view choices) {
-  auto text = detail::required_string(object, name);
-  if (!text) return text.error();
-  if (auto value = parse(*text)) return *value;
-  return detail::bad_field(name, "must be one of " + std::string(choices));
-}
-
-}  // namespace
-
 json::value to_json(const Headers& headers) {
   json::array array;
   array.reserve(headers.size());
@@ -58,7 +45,8 @@ Result<Action> action_from_json(const json::object& o) {
   if (auto r = detail::required_action_id(o, "id")) a.id = *r; else return r.error();
   if (auto r = detail::optional_string(o, "app")) a.app = r->value_or(""); else return r.error();
   if (auto r = detail::optional_string(o, "tag")) a.tag = r->value_or(""); else return r.error();
-  if (auto r = check_enum<ActionState>(o, "state", parse_action_state, "queued, sending, sent, failed, cancelled")) {
+  if (auto r = detail::required_enum<ActionState>(o, "state", parse_action_state,
+                                                  "queued, sending, sent, failed, cancelled")) {
     a.state = *r;
   } else {
     return r.error();
@@ -102,13 +90,16 @@ json::object to_json(const Event& event) {
   o["next_attempt"] = detail::time_or_null(event.next_attempt);
   o["online"] = event.online ? json::value(*event.online) : json::value(nullptr);
   o["reason"] = detail::text_or_null(event.reason);
+  o["outcome"] = event.outcome ? json::value(to_string(*event.outcome)) : json::value(nullptr);
+  o["duration_ms"] = event.duration ? json::value(event.duration->count()) : json::value(nullptr);
   return o;
 }
 
 Result<Event> event_from_json(const json::object& o) {
   Event e;
   if (auto r = detail::required_uint64(o, "seq")) e.seq = *r; else return r.error();
-  if (auto r = check_enum<EventType>(o, "type", parse_event_type, "queued, sending, retry, sent, failed, cancelled, network")) {
+  if (auto r = detail::required_enum<EventType>(o, "type", parse_event_type,
+                                                "queued, sending, retry, sent, failed, cancelled, network, periodic")) {
     e.type = *r;
   } else {
     return r.error();
@@ -123,6 +114,13 @@ Result<Event> event_from_json(const json::object& o) {
   if (auto r = detail::optional_time(o, "next_attempt")) e.next_attempt = *r; else return r.error();
   if (auto r = detail::optional_bool(o, "online")) e.online = *r; else return r.error();
   if (auto r = detail::optional_string(o, "reason")) e.reason = r->value_or(""); else return r.error();
+  if (auto r = detail::optional_enum<PeriodicOutcome>(o, "outcome", parse_periodic_outcome,
+                                                      "updated, not_modified, failed")) {
+    e.outcome = *r;
+  } else {
+    return r.error();
+  }
+  if (auto r = detail::optional_millis(o, "duration_ms")) e.duration = *r; else return r.error();
   return e;
 }
 

@@ -1,4 +1,5 @@
-// Text forms of the protocol's plain values: action ids (UUID text), action states, event types.
+// Text forms of the protocol's plain values: action ids (UUID text), action states, event types,
+// wait reasons and periodic outcomes.
 // These names are wire names: never rename one, only add.
 #include "bgsync/proto/types.hpp"
 
@@ -10,8 +11,9 @@ namespace {
 
 constexpr std::array<std::string_view, action_state_count> state_names{"queued", "sending", "sent", "failed",
                                                                         "cancelled"};
-constexpr std::array<std::string_view, 7> event_type_names{"queued", "sending",   "retry",  "sent",
-                                                           "failed", "cancelled", "network"};
+constexpr std::array<std::string_view, 8> event_type_names{"queued", "sending",   "retry",   "sent",
+                                                           "failed", "cancelled", "network", "periodic"};
+constexpr std::array<std::string_view, 3> periodic_outcome_names{"updated", "not_modified", "failed"};
 constexpr std::array<std::string_view, 5> wait_reason_names{"none", "network", "backoff", "tag", "paused"};
 
 int hex_value(char c) noexcept {
@@ -89,6 +91,18 @@ std::string_view to_string(WaitReason r) noexcept {
 std::optional<WaitReason> parse_wait_reason(std::string_view text) noexcept {
   for (std::size_t i = 0; i < wait_reason_names.size(); ++i) {
     if (wait_reason_names[i] == text) return static_cast<WaitReason>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(PeriodicOutcome o) noexcept {
+  const auto index = static_cast<std::size_t>(o);
+  return index < periodic_outcome_names.size() ? periodic_outcome_names[index] : std::string_view("unknown");
+}
+
+std::optional<PeriodicOutcome> parse_periodic_outcome(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < periodic_outcome_names.size(); ++i) {
+    if (periodic_outcome_names[i] == text) return static_cast<PeriodicOutcome>(i);
   }
   return std::nullopt;
 }

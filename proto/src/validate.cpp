@@ -2,6 +2,7 @@
 // Shared by the daemon (the authority) and syncctl (to say no before connecting).
 #include "bgsync/proto/codec.hpp"
 
+#include "fields.hpp"
 #include "text.hpp"
 
 #include <boost/url/parse.hpp>
@@ -117,21 +118,29 @@ Result<void> validate_label(std::string_view field, std::string_view value) {
 Result<void> validate_enqueue(const EnqueueRequest& request) {
   if (auto r = validate_method(request.method); !r) return r;
   if (auto r = validate_url(request.url); !r) return r;
-  if (request.headers.size() > max_header_count) {
-    return make_error(errc::bad_header, std::to_string(request.headers.size()) + " headers; the limit is " +
+  if (auto r = detail::validate_headers(request.headers); !r) return r;
+  if (auto r = validate_label("tag", request.tag); !r) return r;
+  if (auto r = validate_label("app", request.app); !r) return r;
+  return {};
+}
+
+namespace detail {
+
+Result<void> validate_headers(const Headers& headers) {
+  if (headers.size() > max_header_count) {
+    return make_error(errc::bad_header, std::to_string(headers.size()) + " headers; the limit is " +
                                             std::to_string(max_header_count));
   }
   std::size_t total = 0;
-  for (const Header& header : request.headers) {
+  for (const Header& header : headers) {
     if (auto r = validate_header(header.name, header.value); !r) return r;
     total += header.name.size() + header.value.size();
   }
   if (total > max_headers_size) {
     return make_error(errc::bad_header, size_problem("the headers (names and values)", total, max_headers_size));
   }
-  if (auto r = validate_label("tag", request.tag); !r) return r;
-  if (auto r = validate_label("app", request.app); !r) return r;
   return {};
 }
 
+}  // namespace detail
 }  // namespace bgsync::proto

@@ -1,6 +1,7 @@
 // The `config` and `reload` operations on the wire: their names, the result objects' round trips
 // (null vs absent values, the optional `pending`), the bad_config error code, and malformed results.
 #include "bgsync/proto/codec.hpp"
+#include "tests/proto/proto_test_util.hpp"
 #include "tests/support/catch_result.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,18 +11,7 @@
 
 namespace json = boost::json;
 using namespace bgsync::proto;
-
-namespace {
-
-json::object through_the_wire(const json::object& object) {
-  auto decoded = decode_frame(encode_frame(object));
-  REQUIRE(decoded);
-  return *decoded;
-}
-
-json::object object_of(std::string_view text) { return json::parse(text).as_object(); }
-
-}  // namespace
+using namespace bgsync::proto::test;
 
 TEST_CASE("config and reload are operations with stable names", "[config]") {
   CHECK(to_string(Op::config) == "config");

@@ -1,6 +1,7 @@
 // Frames and envelopes: decode_frame on every malformed input, the request envelope (op, id echo),
 // replies, error replies, pushed events and parse_incoming on the client side.
 #include "bgsync/proto/codec.hpp"
+#include "tests/proto/proto_test_util.hpp"
 #include "tests/support/catch_result.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,10 +13,9 @@
 
 namespace json = boost::json;
 using namespace bgsync::proto;
+using namespace bgsync::proto::test;
 
 namespace {
-
-json::object object_of(std::string_view text) { return json::parse(text).as_object(); }
 
 template <class T>
 errc code_of(const Result<T>& result) {

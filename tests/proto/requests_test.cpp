@@ -1,6 +1,7 @@
 // Per-op request arguments: what the client builders write, the daemon parsers read back, and
 // every argument error the parsers report (missing, wrong type, out of range, both/neither).
 #include "bgsync/proto/codec.hpp"
+#include "tests/proto/proto_test_util.hpp"
 #include "tests/support/catch_result.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,23 +12,9 @@
 
 namespace json = boost::json;
 using namespace bgsync::proto;
+using namespace bgsync::proto::test;
 
 namespace {
-
-json::object object_of(std::string_view text) { return json::parse(text).as_object(); }
-
-json::object through_the_wire(const json::object& object) {
-  auto decoded = decode_frame(encode_frame(object));
-  REQUIRE(decoded);
-  return *decoded;
-}
-
-template <class T>
-std::pair<errc, std::string> failure(const Result<T>& result) {
-  REQUIRE_FALSE(result.has_value());
-  REQUIRE(result.error().code.category() == error_category());
-  return {static_cast<errc>(result.error().code.value()), result.error().message};
-}
 
 const std::string some_id = "01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f";
 

@@ -1,6 +1,7 @@
 // Validation of enqueued requests: URLs, methods, headers (incl. daemon-owned ones), labels and
 // the header limits; each error says what is wrong with which value.
 #include "bgsync/proto/codec.hpp"
+#include "tests/proto/proto_test_util.hpp"
 #include "tests/support/catch_result.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,15 +9,7 @@
 #include <string>
 
 using namespace bgsync::proto;
-
-namespace {
-
-std::pair<errc, std::string> failure(const Result<void>& result) {
-  REQUIRE_FALSE(result.has_value());
-  return {static_cast<errc>(result.error().code.value()), result.error().message};
-}
-
-}  // namespace
+using namespace bgsync::proto::test;
 
 TEST_CASE("validate_url accepts absolute http and https URLs", "[validate]") {
   for (const char* url : {"http://example.com", "https://example.com/", "HTTPS://Example.COM/a/b?c=d&e=%20",

@@ -1,6 +1,7 @@
 // Round trips of every protocol value through JSON text (to_json -> frame -> *_from_json), the
 // choice between body and body_base64, header order and duplicates, and null vs absent fields.
 #include "bgsync/proto/codec.hpp"
+#include "tests/proto/proto_test_util.hpp"
 #include "tests/support/catch_result.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,15 +13,10 @@
 
 namespace json = boost::json;
 using namespace bgsync::proto;
+using namespace bgsync::proto::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-json::object through_the_wire(const json::object& object) {
-  auto decoded = decode_frame(encode_frame(object));
-  REQUIRE(decoded);
-  return *decoded;
-}
 
 TimePoint at(std::int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
 

@@ -33,7 +33,10 @@ inline constexpr std::size_t max_tag_size = 256;            // also for app
 inline constexpr std::uint32_t max_list_limit = 1000;
 
 // Values index the wire names: append only.
-enum class Op { hello, enqueue, get, list, cancel, retry, status, pause, resume, subscribe, unsubscribe, config, reload };
+enum class Op {
+  hello, enqueue, get, list, cancel, retry, status, pause, resume, subscribe, unsubscribe, config, reload,
+  periodic_register, periodic_list, periodic_unregister, periodic_run, cache_get,  // periodic.hpp
+};
 std::string_view to_string(Op op) noexcept;
 std::optional<Op> parse_op(std::string_view name) noexcept;
 

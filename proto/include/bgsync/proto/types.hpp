@@ -77,9 +77,16 @@ struct Action {
 };
 
 // network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
-enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled, network };
+// periodic: a periodic registration ran (no action; id is all zeros; tag and app name it):
+// `outcome`, `status`, `error` and `duration` say how.
+enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled, network, periodic };
 std::string_view to_string(EventType t) noexcept;
 std::optional<EventType> parse_event_type(std::string_view text) noexcept;
+
+// How a periodic run ended: a new body (2xx), the cached one confirmed (304), or no luck.
+enum class PeriodicOutcome : std::uint8_t { updated, not_modified, failed };
+std::string_view to_string(PeriodicOutcome o) noexcept;
+std::optional<PeriodicOutcome> parse_periodic_outcome(std::string_view text) noexcept;
 
 // One state change, as appended to the event log in the same transaction as the change.
 struct Event {
@@ -95,6 +102,8 @@ struct Event {
   std::optional<TimePoint> next_attempt;  // for retry
   std::optional<bool> online;             // for network
   std::string reason;                     // for network: why offline ("no route to ...", "link eth0 down")
+  std::optional<PeriodicOutcome> outcome;             // for periodic
+  std::optional<std::chrono::milliseconds> duration;  // for periodic: how long the run took
 };
 
 struct StateCounts {
