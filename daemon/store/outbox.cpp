@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "daemon/store/record.hpp"
+#include "daemon/store/periodic.hpp"
 #include "daemon/store/store_env.hpp"
 #include "daemon/store/txn_writer.hpp"
 
@@ -232,6 +233,57 @@ Result<std::uint64_t> Outbox::network_backoff_marks() const {
   MDB_stat stat{};
   if (int rc = mdb_stat(txn->get(), store.dbi.netwait, &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
   return std::uint64_t{stat.ms_entries};
+}
+
+// ---- periodic sync ---------------------------------------------------------------------------
+
+Result<std::optional<PeriodicListed>> Outbox::periodic_get(std::string_view app, std::string_view tag) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  auto reg = periodic::get_registration(store, txn->get(), app, tag);
+  if (!reg) return reg.error();
+  if (!*reg) return std::optional<PeriodicListed>{};
+  auto cached = periodic::cache_fetched(store, txn->get(), app, tag);
+  if (!cached) return cached.error();
+  return std::optional<PeriodicListed>{PeriodicListed{std::move(**reg), *cached}};
+}
+
+Result<std::vector<PeriodicListed>> Outbox::periodic_list(std::optional<std::string_view> app, std::size_t max) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  auto regs = periodic::list_registrations(store, txn->get(), app, max);
+  if (!regs) return regs.error();
+  std::vector<PeriodicListed> out;
+  out.reserve(regs->size());
+  for (auto& reg : *regs) {
+    auto cached = periodic::cache_fetched(store, txn->get(), reg.app, reg.tag);
+    if (!cached) return cached.error();
+    out.push_back({std::move(reg), *cached});
+  }
+  return out;
+}
+
+Result<std::vector<periodic::Registration>> Outbox::periodic_due(TimePoint now, std::size_t max) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  return periodic::due_registrations(store, txn->get(), now, max);
+}
+
+Result<std::optional<TimePoint>> Outbox::periodic_next() const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  return periodic::next_earliest(store, txn->get());
+}
+
+Result<std::optional<periodic::CacheEntry>> Outbox::periodic_cache(std::string_view app, std::string_view tag) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  return periodic::get_cache(store, txn->get(), app, tag);
 }
 
 }  // namespace bgsync::store

@@ -27,6 +27,7 @@
 
 #include "bgsync/proto/codec.hpp"
 #include "bgsync/proto/types.hpp"
+#include "daemon/store/periodic_record.hpp"
 
 namespace bgsync::store {
 
@@ -59,6 +60,12 @@ struct AttemptResult {
 
 // Destinations for park(): non-empty, no NUL, at most this many bytes (a DNS name is at most 253).
 inline constexpr std::size_t max_destination_size = 255;
+
+// A registration as listed, with when its cached body was fetched (unset: nothing cached).
+struct PeriodicListed {
+  periodic::Registration registration;
+  std::optional<TimePoint> cached;
+};
 
 class WriteTxn;
 
@@ -94,6 +101,16 @@ class Outbox {
   Result<std::vector<std::string>> parked_destinations() const;
   // How many actions are marked for WriteTxn::reset_network_backoff. O(1).
   Result<std::uint64_t> network_backoff_marks() const;
+
+  // ---- periodic sync: registrations, their schedule and cache (periodic.hpp) ----------------
+  Result<std::optional<PeriodicListed>> periodic_get(std::string_view app, std::string_view tag) const;
+  // In (app, tag) order, at most `max`; only `app`'s when given.
+  Result<std::vector<PeriodicListed>> periodic_list(std::optional<std::string_view> app, std::size_t max) const;
+  // next_earliest <= now, earliest first, at most `max`. O(max).
+  Result<std::vector<periodic::Registration>> periodic_due(TimePoint now, std::size_t max) const;
+  // The earliest next_earliest, if any registration exists. One seek.
+  Result<std::optional<TimePoint>> periodic_next() const;
+  Result<std::optional<periodic::CacheEntry>> periodic_cache(std::string_view app, std::string_view tag) const;
 
  private:
   friend class WriteTxn;
@@ -156,6 +173,19 @@ class WriteTxn {
   // Appends a `network` event (id all zeros, no tag or app, attempt 0) saying whether the
   // daemon is online and, if not, why.
   Result<Event> record_network(bool online, std::string_view reason, TimePoint now);
+  // ---- periodic sync (semantics in periodic.hpp) ---------------------------------------------
+  // Registers or replaces (app, tag). Errors: bad_field.
+  Result<periodic::PutResult> periodic_put(periodic::Registration reg, TimePoint now);
+  // Removes a registration and its cache; false when there was none.
+  Result<bool> periodic_remove(std::string_view app, std::string_view tag);
+  // Moves its next run to `when`. Errors: not_found.
+  Result<periodic::Registration> periodic_reschedule(std::string_view app, std::string_view tag, TimePoint when);
+  // Records an attempt; with run.report, appends a `periodic` event (id all zeros, tag and app
+  // the registration's, outcome, status, error, duration). Errors: not_found, bad_state
+  // (replaced since the run started), bad_field (cache body too big).
+  Result<periodic::Registration> periodic_record(std::string_view app, std::string_view tag, const periodic::Run& run,
+                                                 TimePoint now);
+
   Result<void> set_paused(bool paused);
   // Drops events older than `cutoff`, oldest first, at most `max`; returns how many.
   Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);

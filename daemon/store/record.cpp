@@ -3,6 +3,8 @@
 // record yields std::nullopt, which the store reports as a corrupt outbox.
 #include "daemon/store/record.hpp"
 
+#include "daemon/store/record_io.hpp"
+
 #include <chrono>
 #include <cstring>
 
@@ -13,92 +15,12 @@ constexpr std::uint8_t has_next_attempt = 1;
 constexpr std::uint8_t has_status = 2;
 constexpr std::uint8_t has_online = 4;  // events only
 constexpr std::uint8_t is_online = 8;   // events only
+constexpr std::uint8_t has_duration = 16;  // events only (periodic)
 
-class Writer {
- public:
-  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(std::uint32_t v) { fixed(v, 4); }
-  void u64(std::uint64_t v) { fixed(v, 8); }
-  void i64(std::int64_t v) { fixed(static_cast<std::uint64_t>(v), 8); }
-  void i32(std::int32_t v) { fixed(static_cast<std::uint32_t>(v), 4); }
-  void str(std::string_view s) {
-    u32(static_cast<std::uint32_t>(s.size()));
-    out_.append(s);
-  }
-  void headers(const proto::Headers& hs) {
-    u32(static_cast<std::uint32_t>(hs.size()));
-    for (const auto& h : hs) {
-      str(h.name);
-      str(h.value);
-    }
-  }
-  void reserve(std::size_t n) { out_.reserve(n); }
-  std::string take() { return std::move(out_); }
-
- private:
-  void fixed(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  std::string out_;
-};
-
-// Past the end of the input every getter yields 0 or empty and ok() turns false, so a decoder
-// reads straight through and checks once at the end.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  std::uint8_t u8() { return static_cast<std::uint8_t>(fixed(1)); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(fixed(4)); }
-  std::uint64_t u64() { return fixed(8); }
-  std::int64_t i64() { return static_cast<std::int64_t>(fixed(8)); }
-  std::int32_t i32() { return static_cast<std::int32_t>(static_cast<std::uint32_t>(fixed(4))); }
-  std::string str() {
-    std::uint32_t n = u32();
-    if (!ok_ || n > in_.size()) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  proto::Headers headers() {
-    std::uint32_t n = u32();
-    proto::Headers hs;
-    // Each header takes at least 8 bytes: refuse absurd counts before allocating.
-    if (!ok_ || n > in_.size() / 8) {
-      ok_ = false;
-      return hs;
-    }
-    hs.reserve(n);
-    for (std::uint32_t i = 0; i < n && ok_; ++i) {
-      proto::Header h;
-      h.name = str();
-      h.value = str();
-      hs.push_back(std::move(h));
-    }
-    return hs;
-  }
-  bool ok() const { return ok_; }
-  bool done() const { return ok_ && in_.empty(); }
-
- private:
-  std::uint64_t fixed(std::size_t bytes) {
-    if (!ok_ || in_.size() < bytes) {
-      ok_ = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(in_[i])} << (8 * i);
-    in_.remove_prefix(bytes);
-    return v;
-  }
-  std::string_view in_;
-  bool ok_ = true;
-};
-
-std::int64_t ms(proto::TimePoint t) { return t.time_since_epoch().count(); }
-proto::TimePoint from_ms(std::int64_t v) { return proto::TimePoint{std::chrono::milliseconds{v}}; }
+using io::from_ms;
+using io::ms;
+using io::Reader;
+using io::Writer;
 
 }  // namespace
 
@@ -167,37 +89,44 @@ std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string
   return stored;
 }
 
-// Event, format 2 (format 1 is the same without `reason`, and never sets the online bits):
+// Event, format 3 (format 2 is the same without the final outcome and duration; format 1 also
+// without `reason`, and never sets the online bits):
 //   u8 format, u8 type, 16 id bytes, i64 time, u32 attempt, u8 flags, i32 status,
-//   i64 next_attempt (both 0 unless flagged), str tag, str app, str error, str reason.
-//   flags: has_next_attempt, has_status, has_online (then `online` is the is_online bit).
+//   i64 next_attempt (both 0 unless flagged), str tag, str app, str error, str reason,
+//   u8 outcome (0: none, else PeriodicOutcome + 1), i64 duration_ms (0 unless flagged).
+//   flags: has_next_attempt, has_status, has_online (then `online` is the is_online bit), has_duration.
 std::string encode_event(const proto::Event& e) {
   Writer w;
-  w.reserve(68 + e.tag.size() + e.app.size() + e.error.size() + e.reason.size());
+  w.reserve(80 + e.tag.size() + e.app.size() + e.error.size() + e.reason.size());
   w.u8(event_format);
   w.u8(static_cast<std::uint8_t>(e.type));
   for (auto b : e.id.bytes) w.u8(b);
   w.i64(ms(e.time));
   w.u32(e.attempt);
   w.u8(static_cast<std::uint8_t>((e.next_attempt ? has_next_attempt : 0) | (e.status ? has_status : 0) |
-                                 (e.online ? has_online : 0) | (e.online.value_or(false) ? is_online : 0)));
+                                 (e.online ? has_online : 0) | (e.online.value_or(false) ? is_online : 0) |
+                                 (e.duration ? has_duration : 0)));
   w.i32(e.status.value_or(0));
   w.i64(e.next_attempt ? ms(*e.next_attempt) : 0);
   w.str(e.tag);
   w.str(e.app);
   w.str(e.error);
   w.str(e.reason);
+  w.u8(e.outcome ? static_cast<std::uint8_t>(static_cast<std::uint8_t>(*e.outcome) + 1) : 0);
+  w.i64(e.duration ? e.duration->count() : 0);
   return w.take();
 }
 
 std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view bytes) {
   Reader r(bytes);
   const std::uint8_t format = r.u8();
-  if (format != 1 && format != 2) return std::nullopt;
+  if (format < 1 || format > 3) return std::nullopt;
   proto::Event e;
   e.seq = seq;
   std::uint8_t type = r.u8();
-  const auto last_type = format == 1 ? proto::EventType::cancelled : proto::EventType::network;
+  const auto last_type = format == 1   ? proto::EventType::cancelled
+                         : format == 2 ? proto::EventType::network
+                                       : proto::EventType::periodic;
   if (type > static_cast<std::uint8_t>(last_type)) return std::nullopt;
   e.type = static_cast<proto::EventType>(type);
   for (auto& b : e.id.bytes) b = r.u8();
@@ -214,6 +143,13 @@ std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view byt
   if (format >= 2) {
     if ((flags & has_online) != 0) e.online = (flags & is_online) != 0;
     e.reason = r.str();
+  }
+  if (format >= 3) {
+    const std::uint8_t outcome = r.u8();
+    const std::int64_t duration = r.i64();
+    if (outcome > static_cast<std::uint8_t>(proto::PeriodicOutcome::failed) + 1) return std::nullopt;
+    if (outcome != 0) e.outcome = static_cast<proto::PeriodicOutcome>(outcome - 1);
+    if ((flags & has_duration) != 0) e.duration = std::chrono::milliseconds{duration};
   }
   if (!r.done()) return std::nullopt;
   return e;

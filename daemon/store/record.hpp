@@ -15,9 +15,10 @@ namespace bgsync::store::record {
 // Bump on any change of a record's layout, and keep decoding the old ones.
 //   action 1: the first layout; 2 appends the parking destination (format 1 reads as not parked).
 //   event  1: the first layout; 2 adds `online` (two flag bits) and appends `reason` (format 1
-//             reads with online unset and reason empty).
+//             reads with online unset and reason empty); 3 appends `outcome` and `duration` of
+//             `periodic` events (format 2 reads with both unset).
 inline constexpr std::uint8_t action_format = 2;
-inline constexpr std::uint8_t event_format = 2;
+inline constexpr std::uint8_t event_format = 3;
 
 // An action plus what only the store needs: its enqueue order (from meta's next_order counter),
 // which places it in its tag's queue and breaks ties in the due index, and the destination it is

@@ -13,7 +13,7 @@
 namespace bgsync::store::detail {
 namespace {
 
-constexpr unsigned max_dbs = 16;  // 8 in use; room to grow without touching open()
+constexpr unsigned max_dbs = 16;  // 11 in use; room to grow without touching open()
 constexpr mdb_mode_t file_mode = 0600;
 
 Result<void> make_dir(const std::filesystem::path& dir) {
@@ -160,7 +160,9 @@ Result<Store> Store::open(const OutboxOptions& options) {
   for (auto [name, dbi] : {std::pair{"actions", &store.dbi.actions}, std::pair{"tagq", &store.dbi.tagq},
                            std::pair{"due", &store.dbi.due}, std::pair{"parked", &store.dbi.parked},
                            std::pair{"netwait", &store.dbi.netwait}, std::pair{"inflight", &store.dbi.inflight},
-                           std::pair{"events", &store.dbi.events}, std::pair{"meta", &store.dbi.meta}}) {
+                           std::pair{"events", &store.dbi.events}, std::pair{"meta", &store.dbi.meta},
+                           std::pair{"periodic", &store.dbi.periodic}, std::pair{"pdue", &store.dbi.pdue},
+                           std::pair{"pcache", &store.dbi.pcache}}) {
     if (auto r = open_db(name, *dbi); !r) return r.error();
   }
 
@@ -186,7 +188,8 @@ Result<Store> Store::open(const OutboxOptions& options) {
                                    std::to_string(schema_version) + "): upgrade bgsyncd or use another --state-dir");
     }
     // Older layouts only lack databases, just created empty, which is their correct content:
-    // nothing was parked or waiting for the network then. Restamp so older daemons refuse it.
+    // nothing was parked, waiting for the network or registered for periodic sync then.
+    // Restamp so older daemons refuse it (they could not read format-3 events either).
     if (*version < schema_version) {
       if (int rc = stamp(); rc != 0) return store.error(rc, "upgrade the schema" + where);
     }

@@ -14,10 +14,13 @@
 //   inflight  id -> empty: the actions in `sending`, re-queued by open() without a scan
 //   events    seq -> event record
 //   meta      schema, next_seq, next_order, paused, counts (per state): all u64 big-endian
+//   periodic, pdue, pcache: periodic sync's registrations, their schedule and response cache
+//             (periodic.hpp)
 //
 // Schema history: 1 had no parked/netwait; 2 added them (and action/event record format 2, see
-// record.hpp). open() upgrades a schema-1 outbox in place by creating the two empty databases;
-// an older bgsyncd then refuses it rather than stranding parked actions it cannot see.
+// record.hpp); 3 added periodic/pdue/pcache and event format 3 (`periodic` events). open()
+// upgrades an older outbox in place by creating the missing, empty databases; an older bgsyncd
+// then refuses it rather than stranding what it cannot see.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +38,7 @@
 namespace bgsync::store::detail {
 
 // The layout version this code writes; open() refuses an outbox with a larger one.
-inline constexpr std::uint64_t schema_version = 2;
+inline constexpr std::uint64_t schema_version = 3;
 
 inline constexpr std::string_view meta_schema = "schema";
 inline constexpr std::string_view meta_next_seq = "next_seq";
@@ -52,6 +55,9 @@ struct Dbis {
   MDB_dbi inflight = 0;
   MDB_dbi events = 0;
   MDB_dbi meta = 0;
+  MDB_dbi periodic = 0;
+  MDB_dbi pdue = 0;
+  MDB_dbi pcache = 0;
 };
 
 // The mutable counters of meta, as one transaction sees them.

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "daemon/store/outbox.hpp"
+#include "daemon/store/periodic.hpp"
 #include "daemon/store/record.hpp"
 #include "daemon/store/store_env.hpp"
 
@@ -53,6 +54,12 @@ class TxnWriter {
   Result<std::size_t> unpark(std::string_view destination, std::size_t max);
   Result<std::size_t> reset_network_backoff(TimePoint now, std::size_t max);
   Result<Event> record_network(bool online, std::string_view reason, TimePoint now);
+  // Periodic sync (periodic_ops.cpp; semantics in periodic.hpp).
+  Result<periodic::PutResult> periodic_put(periodic::Registration reg, TimePoint now);
+  Result<bool> periodic_remove(std::string_view app, std::string_view tag);
+  Result<periodic::Registration> periodic_reschedule(std::string_view app, std::string_view tag, TimePoint when);
+  Result<periodic::Registration> periodic_record(std::string_view app, std::string_view tag, const periodic::Run& run,
+                                                 TimePoint now);
   Result<void> set_paused(bool paused);
   Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);
   // Moves every `sending` action back to `queued`, due now, with a `retry` event.
@@ -98,6 +105,9 @@ class TxnWriter {
                             std::optional<TimePoint> next_attempt = std::nullopt);
   // Gives `event` the next seq and appends it (to the log and to events()).
   Result<void> append_event(Event event);
+  // A storage error from the periodic functions poisons; the request's own errors do not.
+  template <class T>
+  Result<T> poison_on_storage_error(Result<T> result);
   static bool valid_destination(std::string_view destination) noexcept;
   void move_count(proto::ActionState from, proto::ActionState to);
 

@@ -45,6 +45,20 @@ Result<std::size_t> WriteTxn::reset_network_backoff(TimePoint now, std::size_t m
 Result<Event> WriteTxn::record_network(bool online, std::string_view reason, TimePoint now) {
   return impl_->writer.record_network(online, reason, now);
 }
+Result<periodic::PutResult> WriteTxn::periodic_put(periodic::Registration reg, TimePoint now) {
+  return impl_->writer.periodic_put(std::move(reg), now);
+}
+Result<bool> WriteTxn::periodic_remove(std::string_view app, std::string_view tag) {
+  return impl_->writer.periodic_remove(app, tag);
+}
+Result<periodic::Registration> WriteTxn::periodic_reschedule(std::string_view app, std::string_view tag,
+                                                             TimePoint when) {
+  return impl_->writer.periodic_reschedule(app, tag, when);
+}
+Result<periodic::Registration> WriteTxn::periodic_record(std::string_view app, std::string_view tag,
+                                                         const periodic::Run& run, TimePoint now) {
+  return impl_->writer.periodic_record(app, tag, run, now);
+}
 Result<void> WriteTxn::set_paused(bool paused) { return impl_->writer.set_paused(paused); }
 Result<std::size_t> WriteTxn::prune_events(TimePoint cutoff, std::size_t max) {
   return impl_->writer.prune_events(cutoff, max);

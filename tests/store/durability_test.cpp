@@ -1,6 +1,6 @@
 // What survives a restart or a crash: `sending` actions re-queued at open, uncommitted work
 // gone, counters and the paused flag kept; a full outbox refuses cleanly and stays readable;
-// an outbox from a newer bgsyncd is refused.
+// older schemas are upgraded in place; an outbox from a newer bgsyncd is refused.
 #include "daemon/store/outbox.hpp"
 
 #include <sys/wait.h>
@@ -9,7 +9,9 @@
 #include <lmdb.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <initializer_list>
 
 #include "daemon/store/record.hpp"
 #include "tests/store/store_test_support.hpp"
@@ -188,6 +190,9 @@ void raw_set_schema(MDB_txn* txn, std::uint64_t version) {
   REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
 }
 
+// The schema this bgsyncd stamps (detail::schema_version), pinned here so a bump is deliberate.
+constexpr std::uint64_t current_schema = 3;
+
 TEST_CASE("an outbox from a newer bgsyncd is refused", "[store][schema]") {
   TempDir dir;
   open_outbox(dir.path()).reset();
@@ -199,30 +204,17 @@ TEST_CASE("an outbox from a newer bgsyncd is refused", "[store][schema]") {
   REQUIRE(outbox.error().message.find("newer bgsyncd (schema 99") != std::string::npos);
 }
 
-TEST_CASE("a schema 1 outbox is upgraded in place", "[store][schema]") {
-  TempDir dir;
-  {
-    auto outbox = open_outbox(dir.path());
-    write(*outbox, [](WriteTxn& txn) { check(txn.enqueue(request("T"), make_id(1), at(t0))); });
+void raw_drop(MDB_txn* txn, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(txn, name, 0, &dbi) == 0);
+    REQUIRE(mdb_drop(txn, dbi, 1) == 0);
   }
-  // What schema 1 had: no parked or netwait database.
-  raw_write(dir.path(), [](MDB_txn* txn) {
-    raw_set_schema(txn, 1);
-    for (const char* name : {"parked", "netwait"}) {
-      MDB_dbi dbi = 0;
-      REQUIRE(mdb_dbi_open(txn, name, 0, &dbi) == 0);
-      REQUIRE(mdb_drop(txn, dbi, 1) == 0);
-    }
-  });
-  auto outbox = open_outbox(dir.path());
-  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
-  REQUIRE(check(outbox->parked_destinations()).empty());
-  REQUIRE(check(outbox->network_backoff_marks()) == 0);
-  write(*outbox, [](WriteTxn& txn) { check(txn.park(make_id(1), "example.com", at(t0))); });
-  REQUIRE(check(outbox->parked_destinations()) == std::vector<std::string>{"example.com"});
-  outbox.reset();
+}
+
+std::optional<std::uint64_t> raw_schema(const std::filesystem::path& dir) {
   std::optional<std::uint64_t> schema;
-  raw_write(dir.path(), [&](MDB_txn* txn) {
+  raw_write(dir, [&](MDB_txn* txn) {
     MDB_dbi meta = 0;
     REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
     std::string key = "schema";
@@ -231,7 +223,100 @@ TEST_CASE("a schema 1 outbox is upgraded in place", "[store][schema]") {
     REQUIRE(mdb_get(txn, meta, &k, &v) == 0);
     schema = record::parse_u64_key(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
   });
-  REQUIRE(schema == 2u);
+  return schema;
+}
+
+TEST_CASE("a schema 1 outbox is upgraded in place", "[store][schema]") {
+  TempDir dir;
+  {
+    auto outbox = open_outbox(dir.path());
+    write(*outbox, [](WriteTxn& txn) { check(txn.enqueue(request("T"), make_id(1), at(t0))); });
+  }
+  // What schema 1 had: no parked, netwait or periodic databases.
+  raw_write(dir.path(), [](MDB_txn* txn) {
+    raw_set_schema(txn, 1);
+    raw_drop(txn, {"parked", "netwait", "periodic", "pdue", "pcache"});
+  });
+  auto outbox = open_outbox(dir.path());
+  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
+  REQUIRE(check(outbox->parked_destinations()).empty());
+  REQUIRE(check(outbox->network_backoff_marks()) == 0);
+  write(*outbox, [](WriteTxn& txn) { check(txn.park(make_id(1), "example.com", at(t0))); });
+  REQUIRE(check(outbox->parked_destinations()) == std::vector<std::string>{"example.com"});
+  outbox.reset();
+  REQUIRE(raw_schema(dir.path()) == current_schema);
+}
+
+TEST_CASE("a schema 2 outbox is upgraded in place", "[store][schema][periodic]") {
+  TempDir dir;
+  {
+    auto outbox = open_outbox(dir.path());
+    write(*outbox, [](WriteTxn& txn) { check(txn.enqueue(request("T"), make_id(1), at(t0))); });
+  }
+  // What schema 2 had: no periodic databases, and events in format 2 — seq 1 (the `queued` event)
+  // as the old encoder wrote it: today's bytes without the final outcome (u8) and duration (i64).
+  raw_write(dir.path(), [](MDB_txn* txn) {
+    raw_set_schema(txn, 2);
+    raw_drop(txn, {"periodic", "pdue", "pcache"});
+    MDB_dbi events = 0;
+    REQUIRE(mdb_dbi_open(txn, "events", 0, &events) == 0);
+    std::string key = record::u64_key(1);
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{};
+    REQUIRE(mdb_get(txn, events, &k, &v) == 0);
+    std::string old(static_cast<const char*>(v.mv_data), v.mv_size);
+    REQUIRE(old[0] == 3);
+    old[0] = 2;
+    old.resize(old.size() - 9);
+    MDB_val ov{old.size(), old.data()};
+    REQUIRE(mdb_put(txn, events, &k, &ov, 0) == 0);
+  });
+  REQUIRE(raw_schema(dir.path()) == 2u);
+
+  auto outbox = open_outbox(dir.path());
+  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
+  auto old_events = check(outbox->events_after(0, 10));
+  REQUIRE(old_events.size() == 1);
+  REQUIRE(old_events[0].type == EventType::queued);
+  REQUIRE(old_events[0].id == make_id(1));
+  REQUIRE_FALSE(old_events[0].outcome);
+  REQUIRE_FALSE(old_events[0].duration);
+  REQUIRE(check(outbox->periodic_list(std::nullopt, 10)).empty());
+  REQUIRE_FALSE(check(outbox->periodic_next()));
+
+  periodic::Registration reg;
+  reg.app = "news";
+  reg.tag = "feed";
+  reg.min_interval_ms = 60'000;
+  reg.request.url = "https://example.com/feed";
+  write(*outbox, [&](WriteTxn& txn) {
+    reg = check(txn.periodic_put(reg, at(t0))).registration;
+    periodic::Run run;
+    run.outcome = proto::PeriodicOutcome::updated;
+    run.status = 200;
+    run.registered = reg.updated;
+    run.next_earliest = at(t0 + 60'000);
+    run.cache = periodic::CacheEntry{200, {}, "fresh", at(t0 + 1)};
+    run.report = true;
+    run.duration = std::chrono::milliseconds{7};
+    check(txn.periodic_record("news", "feed", run, at(t0 + 1)));
+  });
+  outbox.reset();
+  REQUIRE(raw_schema(dir.path()) == current_schema);
+
+  outbox = open_outbox(dir.path());
+  auto listed = check(outbox->periodic_get("news", "feed"));
+  REQUIRE(listed);
+  REQUIRE(listed->registration.last_outcome == proto::PeriodicOutcome::updated);
+  REQUIRE(listed->cached == at(t0 + 1));
+  REQUIRE(check(outbox->periodic_cache("news", "feed"))->body == "fresh");
+  REQUIRE(check(outbox->periodic_next()) == at(t0 + 60'000));
+  auto events = check(outbox->events_after(0, 10));
+  REQUIRE(events.size() == 2);
+  REQUIRE_FALSE(events[0].outcome);
+  REQUIRE(events[1].type == EventType::periodic);
+  REQUIRE(events[1].outcome == proto::PeriodicOutcome::updated);
+  REQUIRE(events[1].duration == std::chrono::milliseconds{7});
 }
 
 TEST_CASE("open reports where and why it failed", "[store][open]") {

@@ -2,6 +2,7 @@
 // records written by earlier formats (hand-made bytes, so a change of layout cannot hide here).
 #include "daemon/store/record.hpp"
 
+#include <chrono>
 #include <string>
 
 #include "tests/store/store_test_support.hpp"
@@ -88,6 +89,21 @@ TEST_CASE("action records round-trip", "[store][record]") {
   }
 }
 
+// A `network` event written and read back, checked to keep its type, online flag and reason.
+Event network_event_round_trip(bool online) {
+  Event net;
+  net.type = EventType::network;
+  net.time = at(t0);
+  net.online = online;
+  net.reason = online ? "" : "link eth0 down";
+  auto back = record::decode_event(7, record::encode_event(net));
+  REQUIRE(back);
+  REQUIRE(back->type == EventType::network);
+  REQUIRE(back->online == online);
+  REQUIRE(back->reason == net.reason);
+  return *back;
+}
+
 TEST_CASE("event records round-trip", "[store][record]") {
   Event e;
   e.seq = 99;
@@ -123,18 +139,83 @@ TEST_CASE("event records round-trip", "[store][record]") {
   REQUIRE_FALSE(bare_back->next_attempt);
   REQUIRE_FALSE(bare_back->online);
 
-  for (bool online : {false, true}) {
-    Event net;
-    net.type = EventType::network;
-    net.time = at(t0);
-    net.online = online;
-    net.reason = online ? "" : "link eth0 down";
-    auto net_back = record::decode_event(7, record::encode_event(net));
-    REQUIRE(net_back);
-    REQUIRE(net_back->type == EventType::network);
-    REQUIRE(net_back->online == online);
-    REQUIRE(net_back->reason == net.reason);
-    REQUIRE(net_back->id == ActionId{});
+  for (bool online : {false, true}) REQUIRE(network_event_round_trip(online).id == ActionId{});
+}
+
+// A `periodic` event as WriteTxn::periodic_record appends it.
+Event periodic_event(proto::PeriodicOutcome outcome = proto::PeriodicOutcome::failed) {
+  Event e;
+  e.type = EventType::periodic;
+  e.tag = "feed";
+  e.app = "news";
+  e.time = at(t0);
+  e.status = 503;
+  e.error = "HTTP 503";
+  e.outcome = outcome;
+  e.duration = std::chrono::milliseconds{1234};
+  return e;
+}
+
+TEST_CASE("format 3 event records carry a periodic run's outcome and duration", "[store][record]") {
+  for (auto outcome : {proto::PeriodicOutcome::updated, proto::PeriodicOutcome::not_modified,
+                       proto::PeriodicOutcome::failed}) {
+    const Event e = periodic_event(outcome);
+    const std::string bytes = record::encode_event(e);
+    REQUIRE(bytes[0] == 3);
+    auto back = record::decode_event(5, bytes);
+    REQUIRE(back);
+    REQUIRE(back->seq == 5);
+    REQUIRE(back->type == EventType::periodic);
+    REQUIRE(back->id == ActionId{});
+    REQUIRE(back->tag == "feed");
+    REQUIRE(back->app == "news");
+    REQUIRE(back->time == at(t0));
+    REQUIRE(back->status == 503);
+    REQUIRE(back->error == "HTTP 503");
+    REQUIRE(back->outcome == outcome);
+    REQUIRE(back->duration == std::chrono::milliseconds{1234});
+    REQUIRE_FALSE(back->online);
+    REQUIRE_FALSE(back->next_attempt);
+  }
+  SECTION("a zero duration is a duration; no status is none") {
+    Event e = periodic_event(proto::PeriodicOutcome::failed);
+    e.status.reset();
+    e.duration = std::chrono::milliseconds{0};
+    auto back = record::decode_event(1, record::encode_event(e));
+    REQUIRE(back);
+    REQUIRE(back->duration == std::chrono::milliseconds{0});
+    REQUIRE_FALSE(back->status);
+  }
+  SECTION("an outcome without a duration, and the reverse") {
+    Event e = periodic_event();
+    e.duration.reset();
+    auto back = record::decode_event(1, record::encode_event(e));
+    REQUIRE(back->outcome == proto::PeriodicOutcome::failed);
+    REQUIRE_FALSE(back->duration);
+    e = periodic_event();
+    e.outcome.reset();
+    back = record::decode_event(1, record::encode_event(e));
+    REQUIRE_FALSE(back->outcome);
+    REQUIRE(back->duration == std::chrono::milliseconds{1234});
+  }
+  SECTION("a network event keeps online and reason, with no outcome or duration") {
+    for (bool online : {false, true}) {
+      const Event back = network_event_round_trip(online);
+      REQUIRE_FALSE(back.outcome);
+      REQUIRE_FALSE(back.duration);
+    }
+  }
+  SECTION("an action event has no outcome or duration") {
+    Event sent;
+    sent.type = EventType::sent;
+    sent.id = make_id(4);
+    sent.status = 200;
+    auto back = record::decode_event(2, record::encode_event(sent));
+    REQUIRE(back);
+    REQUIRE(back->type == EventType::sent);
+    REQUIRE(back->id == make_id(4));
+    REQUIRE_FALSE(back->outcome);
+    REQUIRE_FALSE(back->duration);
   }
 }
 
@@ -225,16 +306,97 @@ TEST_CASE("format 1 records still read", "[store][record][compat]") {
     REQUIRE(e->error == "HTTP 503");
     REQUIRE_FALSE(e->online);
     REQUIRE(e->reason.empty());
-    std::string v2 = v1_event;
-    v2[0] = 2;
-    v2 += std::string(4, '\0');
-    REQUIRE(record::encode_event(*e) == v2);
+    REQUIRE_FALSE(e->outcome);
+    REQUIRE_FALSE(e->duration);
+    // Written back, it is format 3: the same fields plus an empty reason, no outcome (u8 0) and
+    // no duration (i64 0).
+    std::string v3 = v1_event;
+    v3[0] = 3;
+    v3 += std::string(4 + 1 + 8, '\0');
+    REQUIRE(record::encode_event(*e) == v3);
     // Format 1 had no network events: such a type there is damage, not news.
     std::string network = v1_event;
     network[1] = static_cast<char>(EventType::network);
     REQUIRE_FALSE(record::decode_event(12, network));
     // ...while format 1 bytes with a reason appended are not format 1.
     REQUIRE_FALSE(record::decode_event(12, v1_event + std::string(4, '\0')));
+  }
+}
+
+// Format 2 events, as bgsync wrote them before periodic sync: format 1 plus the online bits in
+// the flags and a final `reason`.
+const std::string v2_network_event = bytes_of(
+    "\x02"                                // format 2
+    "\x06"                                // type network
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"  // id all zeros
+    "\xe8\x03\x00\x00\x00\x00\x00\x00"    // time 1000 ms
+    "\x00\x00\x00\x00"                    // attempt 0
+    "\x04"                                // flags: has online (is_online clear: offline)
+    "\x00\x00\x00\x00"                    // status (unset)
+    "\x00\x00\x00\x00\x00\x00\x00\x00"    // next_attempt (unset)
+    "\x00\x00\x00\x00"                    // tag
+    "\x00\x00\x00\x00"                    // app
+    "\x00\x00\x00\x00"                    // error
+    "\x0e\x00\x00\x00" "link eth0 down");  // reason
+
+const std::string v2_sent_event = bytes_of(
+    "\x02"                                // format 2
+    "\x03"                                // type sent
+    "\x00\x00\x00\x00\x00\x00\x70\x00\x80\x00\x00\x00\x00\x00\x00\x03"  // id make_id(3)
+    "\xd0\x07\x00\x00\x00\x00\x00\x00"    // time 2000 ms
+    "\x02\x00\x00\x00"                    // attempt 2
+    "\x02"                                // flags: has status
+    "\xc8\x00\x00\x00"                    // status 200
+    "\x00\x00\x00\x00\x00\x00\x00\x00"    // next_attempt (unset)
+    "\x01\x00\x00\x00" "t"                // tag
+    "\x01\x00\x00\x00" "a"                // app
+    "\x00\x00\x00\x00"                    // error
+    "\x00\x00\x00\x00");                  // reason
+
+TEST_CASE("format 2 event records still read", "[store][record][compat]") {
+  SECTION("a network event keeps online and reason; outcome and duration unset") {
+    auto e = record::decode_event(8, v2_network_event);
+    REQUIRE(e);
+    REQUIRE(e->seq == 8);
+    REQUIRE(e->type == EventType::network);
+    REQUIRE(e->id == ActionId{});
+    REQUIRE(e->time == at(1000));
+    REQUIRE(e->online == false);
+    REQUIRE(e->reason == "link eth0 down");
+    REQUIRE_FALSE(e->status);
+    REQUIRE_FALSE(e->next_attempt);
+    REQUIRE_FALSE(e->outcome);
+    REQUIRE_FALSE(e->duration);
+    // Written back, it is format 3: the same plus no outcome (u8 0) and no duration (i64 0).
+    std::string v3 = v2_network_event;
+    v3[0] = 3;
+    v3 += std::string(1 + 8, '\0');
+    REQUIRE(record::encode_event(*e) == v3);
+    for (std::size_t n = 0; n < v2_network_event.size(); ++n) {
+      REQUIRE_FALSE(record::decode_event(8, v2_network_event.substr(0, n)));
+    }
+  }
+  SECTION("an action event") {
+    auto e = record::decode_event(9, v2_sent_event);
+    REQUIRE(e);
+    REQUIRE(e->type == EventType::sent);
+    REQUIRE(e->id == make_id(3));
+    REQUIRE(e->time == at(2000));
+    REQUIRE(e->attempt == 2);
+    REQUIRE(e->status == 200);
+    REQUIRE(e->tag == "t");
+    REQUIRE(e->app == "a");
+    REQUIRE(e->error.empty());
+    REQUIRE_FALSE(e->online);
+    REQUIRE(e->reason.empty());
+    REQUIRE_FALSE(e->outcome);
+    REQUIRE_FALSE(e->duration);
+  }
+  SECTION("periodic events did not exist, and format 2 has no outcome or duration") {
+    std::string periodic = v2_sent_event;
+    periodic[1] = static_cast<char>(EventType::periodic);
+    REQUIRE_FALSE(record::decode_event(9, periodic));
+    REQUIRE_FALSE(record::decode_event(9, v2_sent_event + std::string(1 + 8, '\0')));
   }
 }
 
@@ -257,12 +419,20 @@ TEST_CASE("damaged records are refused, not misread", "[store][record]") {
   network.type = EventType::network;
   network.online = false;
   network.reason = "no route";
-  for (const Event& e : {Event{}, network}) {
+  for (const Event& e : {Event{}, network, periodic_event()}) {
     const std::string event = record::encode_event(e);
     for (std::size_t n = 0; n < event.size(); ++n) REQUIRE_FALSE(record::decode_event(1, event.substr(0, n)));
+    REQUIRE_FALSE(record::decode_event(1, event + "x"));
     std::string unknown_type = event;
-    unknown_type[1] = static_cast<char>(static_cast<int>(EventType::network) + 1);
+    unknown_type[1] = static_cast<char>(static_cast<int>(EventType::periodic) + 1);
     REQUIRE_FALSE(record::decode_event(1, unknown_type));
+    std::string newer = event;
+    newer[0] = static_cast<char>(record::event_format + 1);
+    REQUIRE_FALSE(record::decode_event(1, newer));
+    // The outcome byte sits before the final 8-byte duration: failed + 1 is its largest value.
+    std::string bad_outcome = event;
+    bad_outcome[event.size() - 9] = static_cast<char>(static_cast<int>(proto::PeriodicOutcome::failed) + 2);
+    REQUIRE_FALSE(record::decode_event(1, bad_outcome));
   }
 }
 
