@@ -29,6 +29,7 @@
 #include "daemon/id_generator.hpp"
 #include "daemon/live_config.hpp"
 #include "daemon/net/network_watcher.hpp"
+#include "daemon/periodic_scheduler.hpp"
 #include "daemon/runtime_paths.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/socket_activation.hpp"
@@ -145,11 +146,21 @@ int run_daemon(const DaemonOptions& options) {
   }
   ConnectivityProbe probe(io.get_executor(), http, options.probe);
   Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, probe, options.retry, options.parallel);
-  network.on_change([&scheduler](bool grew) { scheduler.network_changed(grew); });
-  probe.on_checked([&scheduler](ProbeVerdict, bool changed) { scheduler.probe_checked(changed); });
   IdGenerator ids;
   LiveConfig config(io.get_executor(), options, {scheduler, network, probe, http}, socket.path, socket.source, state_dir);
-  Services services{**outbox, commits, scheduler, hub, ids, network, config.options(), config};
+  constraints::PowerSourceOptions power;
+  if (!options.power_supply_dir.empty()) power.power_supply_dir = options.power_supply_dir;
+  constraints::MachineStateReader machine(power);
+  PeriodicScheduler periodic(io.get_executor(), **outbox, commits, http, scheduler, machine, config.options());
+  network.on_change([&](bool grew) {
+    scheduler.network_changed(grew);
+    periodic.conditions_changed();
+  });
+  probe.on_checked([&](ProbeVerdict, bool changed) {
+    scheduler.probe_checked(changed);
+    if (changed) periodic.conditions_changed();
+  });
+  Services services{**outbox, commits, scheduler, periodic, hub, ids, network, config.options(), config};
   ControlServer server(io.get_executor(), services);
   if (auto ok = *activated ? server.adopt(std::move((*activated)->fd)) : server.listen(socket.path); !ok) {
     spdlog::error("{}", ok.error().message);
@@ -160,6 +171,7 @@ int run_daemon(const DaemonOptions& options) {
   server.start();
   probe.start();  // first: until its first answer, the scheduler holds all but loopback
   scheduler.start(*paused);
+  periodic.start();
   asio::steady_timer prune_timer(io);
   asio::co_spawn(io, prune_events(commits, config.options().event_retention, prune_timer), asio::detached);
   config.watch_sighup();
@@ -173,17 +185,21 @@ int run_daemon(const DaemonOptions& options) {
     notifier.stopping();
     server.stop();
     scheduler.stop();
+    periodic.stop();
     probe.stop();
     network.stop();
     prune_timer.cancel();
     config.stop();
-    // Give open requests their replies, within a bound; then stop whatever is left.
+    // Give open requests their replies, and aborted sends and runs their ends, within a bound;
+    // then stop whatever is left. A send or run still suspended when io stops would be destroyed
+    // only by ~io_context, after the scheduler it refers to.
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
           const auto deadline = std::chrono::steady_clock::now() + shutdown_grace;
           asio::steady_timer tick(io);
-          while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+          auto busy = [&] { return server.open_connections() > 0 || scheduler.in_flight() > 0 || periodic.running() > 0; };
+          while (busy() && std::chrono::steady_clock::now() < deadline) {
             tick.expires_after(10ms);
             co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
           }

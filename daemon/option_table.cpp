@@ -80,6 +80,13 @@ proto::Result<std::chrono::milliseconds> duration(std::string_view text) {
   return expected("a duration like 250ms, 10s, 5m, 2h or 7d", text);
 }
 
+// Periodic intervals below a second would be a busy loop, not a schedule.
+proto::Result<std::chrono::milliseconds> floor_duration(std::string_view text) {
+  auto d = parse_duration(text);
+  if (d && *d >= std::chrono::seconds(1)) return *d;
+  return expected("a duration of at least 1s, like 30s, 1m or 15m", text);
+}
+
 std::optional<std::uint64_t> whole_number(std::string_view text) {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -156,6 +163,12 @@ std::vector<OptionSpec> make_table() {
            [](auto& o) -> auto& { return o.parallel; }, number_text, count<std::size_t>(1, 1024)),
     option("max-size", T::count, restart, "Largest the outbox may grow, in MiB",
            [](auto& o) -> auto& { return o.map_size_mib; }, number_text, count<std::size_t>(1, 1 << 24)),
+    option("periodic-floor", T::duration, reload,
+           "Shortest interval a periodic registration gets; shorter requests are raised to it (at least 1s)",
+           [](auto& o) -> auto& { return o.periodic_floor; }, duration_text, floor_duration),
+    option("power-supply-dir", T::path, restart,
+           "Read the battery state only from this sysfs-like directory, not UPower or /sys/class/power_supply",
+           [](auto& o) -> auto& { return o.power_supply_dir; }, path_unless_empty, any_path),
   };
 }
 

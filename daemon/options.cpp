@@ -23,7 +23,9 @@ failures with exponential backoff (honouring Retry-After), keeps requests with t
 order, and publishes every state change as an event. It watches the network itself (rtnetlink):
 an action whose destination has no usable route waits without burning attempts, and goes out
 the moment a route appears. With --probe-url it also checks for a captive portal, like
-NetworkManager does, and sends nothing but to loopback while it finds one. It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
+NetworkManager does, and sends nothing but to loopback while it finds one. It also runs periodic
+sync registrations: fetches of a URL at a minimum interval, under constraints, into a cache
+(see PERIODIC SYNC). It runs in the foreground and stops cleanly on SIGTERM or SIGINT.)";
 
 constexpr const char* footer_files = R"(
 FILES
@@ -69,6 +71,17 @@ CAPTIVE PORTALS
   whitespace ignored). Any other answer means a portal: nothing is sent except to loopback, and
   `syncctl status` says so. No answer at all is not a portal; sending is left to the network
   watch and to backoff.
+
+PERIODIC SYNC
+  A registration (`syncctl periodic register`, or libbgsync) runs when its interval has passed,
+  plus a random flex of up to a tenth of it (at most 5 minutes), and only when its constraints
+  hold and its destination is reachable; one that missed runs (offline, asleep, bgsyncd stopped)
+  runs once, not once per missed period. Intervals below --periodic-floor are raised to it.
+  Constraints come from the machine: `network unmetered` from NetworkManager's Metered property
+  (guess-yes counts as metered), `power` from UPower's OnBattery, else /sys/class/power_supply
+  (--power-supply-dir replaces both, for tests). Without a source the constraint counts as
+  satisfied, and `syncctl periodic list` says so. A registration held by a constraint is looked
+  at again every --periodic-floor (at most every 30s), and at once when the network changes.
 
 EXAMPLES
   bgsyncd                                   run on the defaults and the config file

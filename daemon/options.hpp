@@ -51,6 +51,11 @@ struct DaemonOptions {
   std::chrono::milliseconds offline_debounce{2000};
   // The optional captive-portal check (off unless probe.url is set).
   ProbeOptions probe;
+  // Periodic sync: registrations asking for a shorter interval get this one, to protect servers.
+  std::chrono::milliseconds periodic_floor{60'000};
+  // Empty: battery state from UPower, else /sys/class/power_supply. Set (tests, containers): only
+  // this sysfs-like directory.
+  std::filesystem::path power_supply_dir;
 
   ConfigOrigin origin;
 };

@@ -2,7 +2,6 @@
 #include "daemon/scheduler.hpp"
 
 #include <algorithm>
-#include <strings.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -23,13 +22,6 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string* find_header(const proto::Headers& headers, std::string_view name) {
-  for (const auto& h : headers) {
-    if (h.name.size() == name.size() && ::strncasecmp(h.name.data(), name.data(), name.size()) == 0) return &h.value;
-  }
-  return nullptr;
-}
 
 bool is_gone(const proto::Error& e) {
   // The action was cancelled (or retried by hand) while its attempt was on the wire.
@@ -197,7 +189,7 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
     delay = 0ms;
   } else {
     http::Request request{action.method, action.url, action.headers, action.body};
-    if (!find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
+    if (!http::find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
     spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
     const auto started = std::chrono::steady_clock::now();
     // Bound to the action's signal so that stop() can abort a request that is on the wire.
@@ -211,7 +203,7 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
       verdict = classify_status(response->status);
       if (verdict != Verdict::sent) result.error = "HTTP " + std::to_string(response->status) + " from the server";
       if (verdict == Verdict::retry) {
-        if (const auto* value = find_header(response->headers, "Retry-After")) delay = parse_retry_after(*value, now_ms());
+        if (const auto* value = http::find_header(response->headers, "Retry-After")) delay = parse_retry_after(*value, now_ms());
       }
       result.headers = std::move(response->headers);
       result.body = std::move(response->body);
@@ -248,7 +240,8 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
     spdlog::error("action {}: cannot record the outcome ({}); trying again in {} s", id_text, recorded.error().message,
                   pause.count());
     asio::steady_timer wait(executor_, pause);
-    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Bound to the action's signal: stop() must not wait for this pause to end.
+    co_await wait.async_wait(asio::bind_cancellation_slot(signal->slot(), asio::as_tuple(asio::use_awaitable)));
   }
 }
 

@@ -66,6 +66,9 @@ class Scheduler {
   // probe. Since when: set at start() and at each flip (the `network` events).
   net::Reachability connectivity() const;
   std::chrono::system_clock::time_point online_since() const noexcept { return online_since_; }
+  // The network's verdict on `destination`, overruled by the probe for all but loopback (periodic
+  // sync asks too).
+  net::Reachability reach(const std::string& destination) const;
   // While paused nothing is sent; attempts already on the wire finish.
   void set_paused(bool paused);
   bool paused() const noexcept { return paused_; }
@@ -88,8 +91,6 @@ class Scheduler {
   boost::asio::awaitable<void> record_network(bool online, std::string reason);
   // Looks a parked host name up; if its addresses turn out reachable, releases it.
   void learn_host(const std::string& destination);
-  // The network's verdict on `destination`, overruled by the probe for all but loopback.
-  net::Reachability reach(const std::string& destination) const;
   // Records a `network` event if connectivity() flipped.
   void note_connectivity();
 

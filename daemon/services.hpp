@@ -16,6 +16,7 @@ class NetworkWatcher;
 namespace bgsync::daemon {
 
 class Scheduler;
+class PeriodicScheduler;
 class EventHub;
 class IdGenerator;
 class LiveConfig;
@@ -24,6 +25,7 @@ struct Services {
   store::Outbox& outbox;
   store::CommitQueue& commits;
   Scheduler& scheduler;
+  PeriodicScheduler& periodic;
   EventHub& hub;
   IdGenerator& ids;
   net::NetworkWatcher& network;

@@ -40,5 +40,10 @@ HandlerResult handle_subscribe(RequestContext&, const boost::json::object&);
 HandlerResult handle_unsubscribe(RequestContext&, const boost::json::object&);
 HandlerResult handle_config(RequestContext&, const boost::json::object&);
 HandlerResult handle_reload(RequestContext&, const boost::json::object&);
+HandlerResult handle_periodic_register(RequestContext&, const boost::json::object&);
+HandlerResult handle_periodic_list(RequestContext&, const boost::json::object&);
+HandlerResult handle_periodic_unregister(RequestContext&, const boost::json::object&);
+HandlerResult handle_periodic_run(RequestContext&, const boost::json::object&);
+HandlerResult handle_cache_get(RequestContext&, const boost::json::object&);
 
 }  // namespace bgsync::daemon

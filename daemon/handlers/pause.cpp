@@ -2,6 +2,7 @@
 // stays paused across restarts.
 #include "daemon/handlers/handlers.hpp"
 
+#include "daemon/periodic_scheduler.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/commit_queue.hpp"
 
@@ -21,6 +22,7 @@ HandlerResult set_paused(RequestContext& ctx, bool paused) {
     co_return stored.error();
   }
   scheduler.set_paused(paused);
+  ctx.services.periodic.wake();
   co_return boost::json::object{{"paused", paused}};
 }
 

@@ -113,7 +113,7 @@ asio::awaitable<proto::Result<Response>> exchange(Stream& stream, const Attempt&
   beast::flat_buffer buffer;
   std::optional<ResponseParser> parser;
   for (int interim = 0;; ++interim) {
-    parser.emplace(a.options.body_keep);
+    parser.emplace(request.body_keep != 0 ? request.body_keep : a.options.body_keep);
     if (request.method == "HEAD") parser->skip(true);
     auto [ec, n] = co_await beast::http::async_read(stream, buffer, *parser, use_tuple);
     if (ec) {

@@ -45,12 +45,16 @@ struct Request {
   std::string url;
   proto::Headers headers;  // sent as given, in order; Host, Content-Length, User-Agent added if absent
   std::string body;
+  std::size_t body_keep = 0;  // keep this much of the response body; 0: ClientOptions::body_keep
 };
+
+// The value of the first header named `name` (case-insensitive), or nullptr.
+const std::string* find_header(const proto::Headers& headers, std::string_view name);
 
 struct Response {
   int status = 0;
   proto::Headers headers;
-  std::string body;            // the first body_keep bytes
+  std::string body;            // the first body_keep bytes (the request's, else the client's)
   std::size_t body_size = 0;   // the whole body's size as received
 };
 

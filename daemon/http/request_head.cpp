@@ -21,9 +21,7 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-bool has_field(const proto::Headers& headers, std::string_view name) {
-  return std::any_of(headers.begin(), headers.end(), [&](const proto::Header& h) { return iequals(h.name, name); });
-}
+bool has_field(const proto::Headers& headers, std::string_view name) { return find_header(headers, name) != nullptr; }
 
 proto::Error bad_request(std::string message) {
   return proto::Error{make_error_code(errc::bad_request), std::move(message)};
@@ -34,6 +32,13 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }
 
 }  // namespace
+
+const std::string* find_header(const proto::Headers& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (iequals(h.name, name)) return &h.value;
+  }
+  return nullptr;
+}
 
 proto::Result<void> check_request(const Request& request) {
   if (!is_token(request.method)) return bad_request("method \"" + request.method + "\" is not an HTTP token");

@@ -205,7 +205,7 @@ TEST_CASE("the option table: unique names, defaults that read back, the reload s
     spec.copy(target, changed);
     CHECK(spec.get(target) == spec.get(changed));
   }
-  for (const char* name : {"socket", "state-dir", "probe-url", "max-size"}) {
+  for (const char* name : {"socket", "state-dir", "probe-url", "max-size", "power-supply-dir"}) {
     INFO(name);
     REQUIRE(find_option(name) != nullptr);
     CHECK_FALSE(find_option(name)->reloadable);
@@ -213,18 +213,25 @@ TEST_CASE("the option table: unique names, defaults that read back, the reload s
   for (const char* name : {"log-level", "retry-base", "retry-max", "max-attempts", "connect-timeout", "tls-timeout",
                            "exchange-timeout", "event-retention", "online-debounce", "offline-debounce",
                            "probe-status", "probe-body", "probe-interval", "probe-portal-interval", "probe-timeout",
-                           "parallel"}) {
+                           "parallel", "periodic-floor"}) {
     INFO(name);
     REQUIRE(find_option(name) != nullptr);
     CHECK(find_option(name)->reloadable);
   }
-  CHECK(option_table().size() == 20);
+  CHECK(option_table().size() == 22);
+  {
+    // A periodic floor under a second would be a busy loop, not a schedule.
+    DaemonOptions o;
+    CHECK_FALSE(find_option("periodic-floor")->set(o, "500ms"));
+    CHECK(find_option("periodic-floor")->set(o, "1s"));
+    CHECK(o.periodic_floor == std::chrono::seconds(1));
+  }
   CHECK(closest_option("retry-bse")->name == "retry-base");
   CHECK(closest_option("PARALLEL")->name == "parallel");
   CHECK(closest_option("completely-different") == nullptr);
 }
 
-TEST_CASE("the default paths: XDG variables, then the home directory; the daemon agrees", "[config]") {
+TEST_CASE("the default paths: XDG variables, then the home directory, and the daemon agrees", "[config]") {
   {
     test::ScopedEnv config("XDG_CONFIG_HOME", "/cfg/");
     test::ScopedEnv state("XDG_STATE_HOME", "/st");

@@ -65,7 +65,7 @@ pid_t daemon_pid(const DaemonProcess& daemon) {
 
 }  // namespace
 
-TEST_CASE("a daemon started with --config runs on the file's values; the command line wins", "[e2e][config]") {
+TEST_CASE("a daemon started with --config runs on the file's values and the command line wins", "[e2e][config]") {
   DaemonProcess daemon;
   const auto file = daemon.dir() / "bgsyncd.toml";
   // DaemonProcess passes --retry-base 100ms on the command line: that value must win.
@@ -103,7 +103,7 @@ TEST_CASE("a daemon started with --config runs on the file's values; the command
   }
 }
 
-TEST_CASE("the default config file is $XDG_CONFIG_HOME/bgsync/bgsyncd.toml; absent is fine", "[e2e][config]") {
+TEST_CASE("the default config file is $XDG_CONFIG_HOME/bgsync/bgsyncd.toml and absent is fine", "[e2e][config]") {
   DaemonProcess daemon;
   const auto xdg = daemon.dir() / "xdg";
   SECTION("present") {
