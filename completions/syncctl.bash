@@ -3,11 +3,32 @@
 # Installed as share/bash-completion/completions/syncctl; needs nothing but bash (bash-completion's
 # helpers are not used). tests/docs fails when a command or option of `syncctl --help` is missing.
 
-_syncctl_commands="enqueue status list show cancel retry pause resume watch config reload paths"
+_syncctl_commands="enqueue status list show cancel retry pause resume watch config reload paths periodic cache"
 _syncctl_global_options="-h --help --version --socket --json"
 # Options followed by a value (so the word after them is not a command or an argument).
 _syncctl_value_options="--socket -X --request -H --header -d --data --data-binary --data-raw --tag --app
   --state --limit --since"
+# ... and those only the subcommands of periodic and cache have.
+_syncctl_subcommand_value_options="--every --network --power --timeout -o --output"
+
+# The subcommands of a command that has them ("periodic register", "cache get").
+_syncctl_subcommands() {
+  case $1 in
+    periodic) echo "register list unregister run" ;;
+    cache) echo "get" ;;
+  esac
+}
+
+# The options of a subcommand: $1 the command, $2 the subcommand.
+_syncctl_subcommand_options() {
+  case "$1 $2" in
+    "periodic register")
+      echo "-h --help --every --network --power -X --request -H --header -d --data --data-binary --data-raw --app" ;;
+    "periodic list" | "periodic unregister") echo "-h --help --app" ;;
+    "periodic run") echo "-h --help --app --wait --timeout" ;;
+    "cache get") echo "-h --help --app -i --include -o --output" ;;
+  esac
+}
 
 # The options of one command (without the global ones, which every command accepts too).
 _syncctl_command_options() {
@@ -16,7 +37,7 @@ _syncctl_command_options() {
     list) echo "-h --help --tag --state --app --limit --all" ;;
     cancel) echo "-h --help --tag" ;;
     watch) echo "-h --help --tag --since" ;;
-    status | show | retry | pause | resume | config | reload | paths) echo "-h --help" ;;
+    status | show | retry | pause | resume | config | reload | paths | periodic | cache) echo "-h --help" ;;
   esac
 }
 
@@ -48,6 +69,15 @@ _syncctl_ids() {
     # Each action object is {"id":"...", ...}; ids are UUIDs, so this needs no JSON parser.
     grep -o '"id":"[0-9a-fA-F-]*"' <<<"$json" | cut -d'"' -f4
   done
+}
+
+# The tags of the periodic registrations of an app (syncctl's by default), one per line.
+_syncctl_periodic_tags() {
+  local program=$1 socket=$2 app=$3
+  local -a socket_args=()
+  [[ -n $socket ]] && socket_args=(--socket "$socket")
+  _syncctl_ask "$program" "${socket_args[@]}" --json periodic list --app "$app" |
+    grep -o '"tag":"[^"\\]*"' | cut -d'"' -f4
 }
 
 # The names `syncctl config NAME...` accepts: bgsyncd's long options, from the running daemon, else
@@ -104,25 +134,33 @@ _syncctl() {
   local program=${COMP_WORDS[0]}
   [[ $program == */* && -x $program ]] || program=syncctl
 
-  # Find the command, the --socket in effect and how many arguments the command has so far.
-  local i word command="" socket="" arguments=0
+  # Find the command (and the subcommand of periodic and cache), the --socket and --app in effect
+  # and how many arguments the (sub)command has so far.
+  local i word command="" subcommand="" socket="" app=syncctl arguments=0
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=${COMP_WORDS[i]}
     if [[ ${COMP_WORDS[i + 1]} == "=" ]]; then
       [[ $word == --socket ]] && socket=${COMP_WORDS[i + 2]}
+      [[ $word == --app ]] && app=${COMP_WORDS[i + 2]}
       ((i += 2))
       continue
     fi
-    if [[ " $_syncctl_value_options " == *[[:space:]]"$word"[[:space:]]* ]]; then
+    if [[ " $_syncctl_value_options $_syncctl_subcommand_value_options " == *[[:space:]]"$word"[[:space:]]* ]]; then
       [[ $word == --socket ]] && socket=${COMP_WORDS[i + 1]}
+      [[ $word == --app ]] && app=${COMP_WORDS[i + 1]}
       ((i++))
       continue
     fi
     case $word in
+      # "--app=reader" as one word, where COMP_WORDBREAKS has no "=".
+      --socket=*) socket=${word#--socket=} ;;
+      --app=*) app=${word#--app=} ;;
       -*) ;;
       *)
         if [[ -z $command ]]; then
           command=$word
+        elif [[ -z $subcommand && -n $(_syncctl_subcommands "$command") ]]; then
+          subcommand=$word
         else
           ((arguments++))
         fi
@@ -151,6 +189,22 @@ _syncctl() {
       fi
       return 0
       ;;
+    --network)
+      mapfile -t COMPREPLY < <(compgen -W "any unmetered" -- "$cur")
+      return 0
+      ;;
+    --power)
+      mapfile -t COMPREPLY < <(compgen -W "any not_on_battery not_low_battery" -- "$cur")
+      return 0
+      ;;
+    --every | --timeout)
+      mapfile -t COMPREPLY < <(compgen -W "30s 1m 5m 15m 30m 1h 6h 12h 1d" -- "$cur")
+      return 0
+      ;;
+    -o | --output)
+      _syncctl_files "" "$cur"
+      return 0
+      ;;
     -H | --header | --data-raw | --tag | --app | --limit | --since)
       return 0
       ;;
@@ -165,8 +219,25 @@ _syncctl() {
     return 0
   fi
 
+  local subcommands
+  subcommands=$(_syncctl_subcommands "$command")
+  if [[ -n $subcommands && -z $subcommand ]]; then
+    if [[ $cur == -* ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$(_syncctl_command_options "$command") --socket --json" -- "$cur")
+    else
+      mapfile -t COMPREPLY < <(compgen -W "$subcommands" -- "$cur")
+    fi
+    return 0
+  fi
+
   if [[ $cur == -* ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$(_syncctl_command_options "$command") --socket --json" -- "$cur")
+    local options
+    if [[ -n $subcommand ]]; then
+      options=$(_syncctl_subcommand_options "$command" "$subcommand")
+    else
+      options=$(_syncctl_command_options "$command")
+    fi
+    mapfile -t COMPREPLY < <(compgen -W "$options --socket --json" -- "$cur")
     return 0
   fi
 
@@ -176,6 +247,12 @@ _syncctl() {
     cancel) ((arguments == 0)) && mapfile -t candidates < <(_syncctl_ids "$program" "$socket" queued sending) ;;
     retry) ((arguments == 0)) && mapfile -t candidates < <(_syncctl_ids "$program" "$socket" failed cancelled) ;;
     config) mapfile -t candidates < <(_syncctl_setting_names "$program" "$socket") ;;
+    periodic | cache)
+      # The TAG of unregister, run and cache get: the registrations of --app (syncctl's by default).
+      if [[ $subcommand != register && $subcommand != list ]] && ((arguments == 0)); then
+        mapfile -t candidates < <(_syncctl_periodic_tags "$program" "$socket" "$app")
+      fi
+      ;;
   esac
   if [[ ${#candidates[@]} -gt 0 ]]; then
     mapfile -t COMPREPLY < <(compgen -W "${candidates[*]}" -- "$cur")

@@ -3,7 +3,7 @@
 # Installed as share/fish/vendor_completions.d/syncctl.fish. tests/docs checks that it names every
 # command and option of `syncctl --help`.
 
-set -l commands enqueue status list show cancel retry pause resume watch config reload paths
+set -l commands enqueue status list show cancel retry pause resume watch config reload paths periodic cache
 
 # Ids of the actions in the given states (all actions without one), from `syncctl list --json`.
 function __syncctl_ids
@@ -14,6 +14,26 @@ function __syncctl_ids
         test $state != all; and set filter --state $state
         syncctl --json list --all $filter 2>/dev/null | string match -r -a -g '"id":"([0-9a-fA-F-]+)"'
     end
+end
+
+# Tags of the periodic registrations of the --app on the command line (syncctl's by default).
+function __syncctl_periodic_tags
+    set -l app syncctl
+    set -l words (commandline -opc)
+    for i in (seq (count $words))
+        if test "$words[$i]" = --app; and test $i -lt (count $words)
+            set app $words[(math $i + 1)]
+        else if string match -q -- '--app=*' $words[$i]
+            set app (string replace -- '--app=' '' $words[$i])
+        end
+    end
+    syncctl --json periodic list --app $app 2>/dev/null | string match -r -a -g '"tag":"([^"\\]*)"'
+end
+
+# True when the command line has `syncctl COMMAND SUBCOMMAND` (e.g. periodic register).
+function __syncctl_using
+    set -l words (commandline -opc)
+    contains -- $argv[1] $words; and contains -- $argv[2] $words
 end
 
 # Setting names for `syncctl config NAME...`, from the running daemon.
@@ -39,6 +59,8 @@ complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a watch -d '
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a config -d "Show bgsyncd's settings and their sources"
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Make bgsyncd re-read its config file'
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a paths -d 'Show the socket, state dir and config file'
+complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a periodic -d 'Fetch URLs on a schedule into a cache'
+complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a cache -d 'Read what periodic sync fetched'
 
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -s X -l request -x -a 'GET POST PUT PATCH DELETE HEAD OPTIONS' -d 'HTTP method'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -s H -l header -x -d "Add a header 'Name: value'"
@@ -48,11 +70,11 @@ complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l data-raw -x -d "
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l tag -x -d 'Ordering tag'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l app -x -d 'Who enqueued it'
 
-complete -c syncctl -n '__fish_seen_subcommand_from list' -l tag -x -d 'Only actions with this tag'
-complete -c syncctl -n '__fish_seen_subcommand_from list' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'
-complete -c syncctl -n '__fish_seen_subcommand_from list' -l app -x -d 'Only actions enqueued by this app'
-complete -c syncctl -n '__fish_seen_subcommand_from list' -l limit -x -d 'At most N actions per page (1..1000)'
-complete -c syncctl -n '__fish_seen_subcommand_from list' -l all -d 'Follow every page'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l tag -x -d 'Only actions with this tag'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l app -x -d 'Only actions enqueued by this app'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l limit -x -d 'At most N actions per page (1..1000)'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l all -d 'Follow every page'
 
 complete -c syncctl -n '__fish_seen_subcommand_from show' -a '(__syncctl_ids)' -d 'Action'
 complete -c syncctl -n '__fish_seen_subcommand_from cancel' -a '(__syncctl_ids queued sending)' -d 'Unfinished action'
@@ -63,3 +85,28 @@ complete -c syncctl -n '__fish_seen_subcommand_from watch' -l tag -x -d 'Only ev
 complete -c syncctl -n '__fish_seen_subcommand_from watch' -l since -x -d 'First replay the retained events after this seq'
 
 complete -c syncctl -n '__fish_seen_subcommand_from config' -a '(__syncctl_settings)' -d 'Setting'
+
+set -l periodic_commands register list unregister run
+complete -c syncctl -n "__fish_seen_subcommand_from periodic; and not __fish_seen_subcommand_from $periodic_commands" -a register -d 'Register a URL to fetch periodically'
+complete -c syncctl -n "__fish_seen_subcommand_from periodic; and not __fish_seen_subcommand_from $periodic_commands" -a list -d 'List periodic registrations'
+complete -c syncctl -n "__fish_seen_subcommand_from periodic; and not __fish_seen_subcommand_from $periodic_commands" -a unregister -d 'Remove a periodic registration'
+complete -c syncctl -n "__fish_seen_subcommand_from periodic; and not __fish_seen_subcommand_from $periodic_commands" -a run -d 'Run a periodic registration now'
+complete -c syncctl -n '__syncctl_using periodic register' -l every -x -a '30s 1m 5m 15m 30m 1h 6h 12h 1d' -d 'Minimum interval between runs'
+complete -c syncctl -n '__syncctl_using periodic register' -l network -x -a 'any unmetered' -d 'Run only on this kind of network'
+complete -c syncctl -n '__syncctl_using periodic register' -l power -x -a 'any not_on_battery not_low_battery' -d 'Run only on this power'
+complete -c syncctl -n '__syncctl_using periodic register' -s X -l request -x -a 'GET POST PUT PATCH DELETE HEAD OPTIONS' -d 'HTTP method'
+complete -c syncctl -n '__syncctl_using periodic register' -s H -l header -x -d "Add a header 'Name: value'"
+complete -c syncctl -n '__syncctl_using periodic register' -s d -l data -r -F -d 'Body data; @FILE reads a file'
+complete -c syncctl -n '__syncctl_using periodic register' -l data-binary -r -F -d 'Body data; @FILE is sent byte for byte'
+complete -c syncctl -n '__syncctl_using periodic register' -l data-raw -x -d "Body data; '@' has no special meaning"
+complete -c syncctl -n '__syncctl_using periodic register; or __syncctl_using periodic unregister; or __syncctl_using periodic run' -l app -x -d 'The app the registration belongs to'
+complete -c syncctl -n '__syncctl_using periodic list' -l app -x -d 'Only the registrations of this app'
+complete -c syncctl -n '__syncctl_using periodic unregister; or __syncctl_using periodic run' -a '(__syncctl_periodic_tags)' -d 'Registration'
+complete -c syncctl -n '__syncctl_using periodic run' -l wait -d 'Wait for the outcome and print it'
+complete -c syncctl -n '__syncctl_using periodic run' -l timeout -x -d 'With --wait: give up after this long'
+
+complete -c syncctl -n "__fish_seen_subcommand_from cache; and not __fish_seen_subcommand_from get" -a get -d 'Print the cached response of a registration'
+complete -c syncctl -n '__syncctl_using cache get' -a '(__syncctl_periodic_tags)' -d 'Registration'
+complete -c syncctl -n '__syncctl_using cache get' -l app -x -d 'The app the registration belongs to'
+complete -c syncctl -n '__syncctl_using cache get' -s i -l include -d 'Print the status line and headers first'
+complete -c syncctl -n '__syncctl_using cache get' -s o -l output -r -F -d 'Write to FILE instead of standard output'

@@ -26,6 +26,8 @@ EXAMPLES
   syncctl watch --since 0                                  replay retained events, then follow
   syncctl pause && syncctl resume                          hold and release all sending
   syncctl --json list | jq '.[] | .url'                    JSON for scripts
+  syncctl periodic register news --every 15m URL           fetch URL every 15 minutes, into a cache
+  syncctl cache get news                                   the latest response it fetched
   syncctl config                                           the daemon's settings and their sources
   syncctl reload                                           apply an edited config file
   syncctl paths                                            socket, state dir and config file
@@ -63,10 +65,11 @@ public:
 
 // CLI11's messages, reworded into syncctl's one-line error format, pointing at the right --help.
 std::string failure_message(const CLI::App* app, const CLI::Error& error) {
-  std::string help = "syncctl --help";
-  if (const auto selected = app->get_subcommands(); !selected.empty()) {
-    help = "syncctl " + selected.front()->get_name() + " --help";
+  std::string help = "syncctl";
+  for (auto selected = app->get_subcommands(); !selected.empty(); selected = selected.front()->get_subcommands()) {
+    help += " " + selected.front()->get_name();  // the innermost command: "syncctl periodic register"
   }
+  help += " --help";
   return std::string("syncctl: ") + error.what() + " (see `" + help + "`)\n";
 }
 
@@ -76,7 +79,8 @@ int main(int argc, char** argv) {
   syncctl::GlobalOptions globals;
 
   CLI::App app("syncctl — control bgsyncd, the Background Sync daemon: enqueue HTTP requests to be sent\n"
-               "when the network allows, inspect, retry and cancel them, pause sending, follow events.",
+               "when the network allows, inspect, retry and cancel them, pause sending, follow events;\n"
+               "register URLs to fetch periodically and read what they fetched.",
                "syncctl");
   auto formatter = std::make_shared<HelpFormatter>();
   formatter->column_width(32);
@@ -100,6 +104,7 @@ int main(int argc, char** argv) {
       syncctl::add_show(app, globals),    syncctl::add_cancel(app, globals), syncctl::add_retry(app, globals),
       syncctl::add_pause(app, globals),   syncctl::add_resume(app, globals), syncctl::add_watch(app, globals),
       syncctl::add_config(app, globals),  syncctl::add_reload(app, globals), syncctl::add_paths(app, globals),
+      syncctl::add_periodic(app, globals), syncctl::add_cache(app, globals),
   };
 
   try {

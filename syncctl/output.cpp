@@ -73,8 +73,14 @@ bool valid_utf8(std::string_view text) {
 }  // namespace
 
 void Table::add_row(std::vector<std::string> cells, std::string note) {
+  add_row(std::move(cells), std::vector<std::string>{std::move(note)});
+}
+
+void Table::add_row(std::vector<std::string> cells, std::vector<std::string> notes) {
   for (auto& cell : cells) cell = printable(cell);
-  rows_.push_back(Row{std::move(cells), printable(note)});
+  std::erase_if(notes, [](const std::string& note) { return note.empty(); });
+  for (auto& note : notes) note = printable(note);
+  rows_.push_back(Row{std::move(cells), std::move(notes)});
 }
 
 void Table::print(std::ostream& out) const {
@@ -99,7 +105,7 @@ void Table::print(std::ostream& out) const {
   print_cells(header_);
   for (const auto& row : rows_) {
     print_cells(row.cells);
-    if (!row.note.empty()) out << "    " << row.note << '\n';
+    for (const auto& note : row.notes) out << "    " << note << '\n';
   }
 }
 
@@ -149,13 +155,16 @@ std::string time_with_relative(bgsync::TimePoint time, bgsync::TimePoint referen
   return format_time(time) + " (" + relative_time(time, reference) + ")";
 }
 
+bool is_printable_text(std::string_view body) {
+  return valid_utf8(body) && std::none_of(body.begin(), body.end(), [](char c) {
+           const auto byte = static_cast<unsigned char>(c);
+           return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
+         });
+}
+
 std::string describe_body(std::string_view body) {
   if (body.empty()) return "<empty>";
-  const bool text = valid_utf8(body) && std::none_of(body.begin(), body.end(), [](char c) {
-                      const auto byte = static_cast<unsigned char>(c);
-                      return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F;
-                    });
-  if (!text) return "<" + std::to_string(body.size()) + " bytes binary>";
+  if (!is_printable_text(body)) return "<" + std::to_string(body.size()) + " bytes binary>";
   return std::string(body);
 }
 

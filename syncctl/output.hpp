@@ -16,18 +16,19 @@
 namespace syncctl {
 
 // Columns padded to their widest cell, two spaces apart; the last column is never padded, so long
-// URLs do not push trailing blanks. Rows may be followed by an indented note line (e.g. last error).
+// URLs do not push trailing blanks. Rows may be followed by indented note lines (e.g. last error).
 class Table {
 public:
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void add_row(std::vector<std::string> cells, std::string note = {});
+  void add_row(std::vector<std::string> cells, std::vector<std::string> notes);  // empty notes are skipped
   void print(std::ostream& out) const;
   bool empty() const { return rows_.empty(); }
 
 private:
   struct Row {
     std::vector<std::string> cells;
-    std::string note;
+    std::vector<std::string> notes;
   };
   std::vector<std::string> header_;
   std::vector<Row> rows_;
@@ -55,6 +56,9 @@ std::string relative_time(bgsync::TimePoint time, bgsync::TimePoint now);
 std::string time_with_relative(bgsync::TimePoint time, bgsync::TimePoint now);
 bgsync::TimePoint now();
 
+// Whether a body is text a terminal can show: valid UTF-8 without control characters other than
+// tab/CR/LF (an empty body is text).
+bool is_printable_text(std::string_view body);
 // A body as text when it is valid UTF-8 without control characters other than tab/CR/LF,
 // else "<N bytes binary>"; "<empty>" when empty.
 std::string describe_body(std::string_view body);

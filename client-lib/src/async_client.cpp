@@ -14,21 +14,17 @@
 #include "bgsync/async_client.hpp"
 
 #include "bgsync/proto/paths.hpp"
+#include "client-lib/src/async_impl.hpp"
 #include "client-lib/src/replies.hpp"
 #include "client-lib/src/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
-#include <deque>
-#include <unordered_map>
 
 namespace bgsync {
 namespace asio = boost::asio;
@@ -47,49 +43,6 @@ asio::awaitable<bool> was_cancelled() {
 }
 
 }  // namespace
-
-struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
-  struct Pending {
-    explicit Pending(const executor_type& executor) : wake(executor) {}
-    asio::steady_timer wake;  // expires at the request's deadline; cancelled when the reply arrives
-    std::optional<Result<json::object>> result;
-  };
-
-  Impl(const executor_type& executor, std::string path_, const ConnectOptions& options)
-      : socket(executor),
-        event_signal(executor),
-        space_signal(executor),
-        path(std::move(path_)),
-        timeout(options.timeout),
-        capacity(std::max<std::size_t>(options.event_queue_capacity, 1)) {}
-
-  asio::local::stream_protocol::socket socket;
-  asio::steady_timer event_signal;  // next_event() sleeps on it while the queue is empty
-  asio::steady_timer space_signal;  // the reader sleeps on it while the queue is full
-  std::string path;
-  std::string server;
-  std::chrono::milliseconds timeout;
-  std::size_t capacity;
-  std::size_t max_frame = proto::max_frame_size;
-
-  std::uint64_t next_id = 1;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending;
-  std::deque<std::string> write_queue;
-  bool writing = false;
-  std::string read_buffer;
-  std::deque<Event> events;
-  std::function<void(const Event&)> callback;
-  std::optional<Error> closed;  // why the connection ended; set once
-
-  asio::awaitable<Result<json::object>> call(json::object request, std::uint64_t id);
-  static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self);
-  static asio::awaitable<void> read_loop(std::shared_ptr<Impl> self);
-  // Handles one frame: a reply to its Pending, an event to deliver(), anything else ends the connection.
-  void dispatch(std::string_view line);
-  void deliver(Event event);
-  // Ends the connection for `why`: every waiter wakes and sees it. Idempotent.
-  void finish(Error why);
-};
 
 void AsyncClient::Impl::finish(Error why) {
   if (closed) return;

@@ -50,12 +50,6 @@ const CodeInfo* find_client_code(int code) {
   return nullptr;
 }
 
-std::string_view c_string(const char* text) { return text == nullptr ? std::string_view() : std::string_view(text); }
-
-bgsync_error invalid(bgsync_client* client, std::string_view what) {
-  return fail(client, BGSYNC_ERR_INVALID_ARGUMENT, what);
-}
-
 // An action id from C, or the INVALID_ARGUMENT it is.
 Result<ActionId> parse_id(const char* text) {
   if (text == nullptr) return Error{std::make_error_code(std::errc::invalid_argument), "the action id is NULL"};
@@ -101,6 +95,24 @@ bgsync_error fail(bgsync_client* client, bgsync_error code, std::string_view mes
   } catch (...) {  // out of memory: keep the code, lose the words
   }
   return code;
+}
+
+bgsync_error read_request_parts(bgsync_client* client, std::string_view function, const char* const* header_names,
+                                const char* const* header_values, size_t header_count, const void* body,
+                                size_t body_len, Headers& headers, std::string& body_out) {
+  const std::string name(function);
+  if (header_count > 0 && (header_names == nullptr || header_values == nullptr)) {
+    return invalid(client, name + ": header_count > 0 but the header arrays are NULL");
+  }
+  if (body_len > 0 && body == nullptr) return invalid(client, name + ": body_len > 0 but `body` is NULL");
+  for (size_t i = 0; i < header_count; ++i) {
+    if (header_names[i] == nullptr || header_values[i] == nullptr) {
+      return invalid(client, name + ": header " + std::to_string(i) + " has a NULL name or value");
+    }
+    headers.push_back({header_names[i], header_values[i]});
+  }
+  if (body_len > 0) body_out.assign(static_cast<const char*>(body), body_len);
+  return BGSYNC_OK;
 }
 
 bgsync_error fail(bgsync_client* client, const Error& error) noexcept {
@@ -151,7 +163,7 @@ const char* bgsync_state_name(int state) {
 }
 
 const char* bgsync_event_type_name(int type) {
-  if (type < BGSYNC_EVENT_QUEUED || type > BGSYNC_EVENT_NETWORK) return "unknown";
+  if (type < BGSYNC_EVENT_QUEUED || type > BGSYNC_EVENT_PERIODIC) return "unknown";
   return to_string(static_cast<bgsync::EventType>(type)).data();
 }
 
@@ -192,21 +204,14 @@ bgsync_error bgsync_enqueue(bgsync_client* client, const char* method, const cha
   return guarded(client, [&]() -> bgsync_error {
     if (client == nullptr) return capi::invalid(nullptr, "bgsync_enqueue: `client` is NULL");
     if (url == nullptr) return capi::invalid(client, "bgsync_enqueue: `url` is NULL");
-    if (header_count > 0 && (header_names == nullptr || header_values == nullptr)) {
-      return capi::invalid(client, "bgsync_enqueue: header_count > 0 but the header arrays are NULL");
-    }
-    if (body_len > 0 && body == nullptr) return capi::invalid(client, "bgsync_enqueue: body_len > 0 but `body` is NULL");
-
     bgsync::EnqueueRequest request;
+    if (auto read = capi::read_request_parts(client, "bgsync_enqueue", header_names, header_values, header_count, body,
+                                             body_len, request.headers, request.body);
+        read != BGSYNC_OK) {
+      return read;
+    }
     if (method != nullptr) request.method = method;
     request.url = url;
-    for (size_t i = 0; i < header_count; ++i) {
-      if (header_names[i] == nullptr || header_values[i] == nullptr) {
-        return capi::invalid(client, "bgsync_enqueue: header " + std::to_string(i) + " has a NULL name or value");
-      }
-      request.headers.push_back({header_names[i], header_values[i]});
-    }
-    if (body_len > 0) request.body.assign(static_cast<const char*>(body), body_len);
     request.tag = capi::c_string(tag);
     request.app = capi::c_string(app);
 

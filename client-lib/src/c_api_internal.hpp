@@ -33,6 +33,22 @@ bgsync_error fail(bgsync_client* client, bgsync_error code, std::string_view mes
                   std::string_view detail = {}) noexcept;
 bgsync_error fail(bgsync_client* client, const Error& error) noexcept;
 
+// The text of an optional C string: "" for NULL.
+inline std::string_view c_string(const char* text) {
+  return text == nullptr ? std::string_view() : std::string_view(text);
+}
+
+// An INVALID_ARGUMENT failure saying `what`.
+inline bgsync_error invalid(bgsync_client* client, std::string_view what) noexcept {
+  return fail(client, BGSYNC_ERR_INVALID_ARGUMENT, what);
+}
+
+// Copies the C header arrays and body of `function` (enqueue, periodic_register) into `headers` and
+// `body`, or fails with INVALID_ARGUMENT naming what is NULL.
+bgsync_error read_request_parts(bgsync_client* client, std::string_view function, const char* const* header_names,
+                                const char* const* header_values, size_t header_count, const void* body,
+                                size_t body_len, Headers& headers, std::string& body_out);
+
 // Runs `body` (returning bgsync_error) and turns any exception into NO_MEMORY or INTERNAL.
 template <class Body>
 bgsync_error guarded(bgsync_client* client, Body&& body) noexcept {

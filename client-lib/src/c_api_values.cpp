@@ -40,6 +40,37 @@ void fill(Storage& storage, bgsync_action& out, const Action& in) {
   out.response_body_len = in.response_body.size();
 }
 
+void fill(Storage& storage, bgsync_periodic& out, const PeriodicRegistration& in) {
+  out.app = storage.keep(in.app);
+  out.tag = storage.keep(in.tag);
+  out.min_interval_ms = in.min_interval.count();
+  out.method = storage.keep(in.method);
+  out.url = storage.keep(in.url);
+  out.headers = storage.keep(in.headers);
+  out.header_count = in.headers.size();
+  out.body = storage.keep(in.body);
+  out.body_len = in.body.size();
+  out.network = static_cast<int>(in.network);
+  out.power = static_cast<int>(in.power);
+  out.created_ms = to_ms(in.created);
+  out.updated_ms = to_ms(in.updated);
+  out.last_run_ms = to_ms(in.last_run);
+  out.last_outcome = in.last_outcome ? static_cast<int>(*in.last_outcome) : BGSYNC_OUTCOME_NONE;
+  out.last_status = in.last_status.value_or(0);
+  out.last_error = storage.keep_or_null(in.last_error);
+  out.consecutive_failures = in.consecutive_failures;
+  out.next_earliest_ms = to_ms(in.next_earliest);
+  out.etag = storage.keep_or_null(in.etag);
+  out.last_modified = storage.keep_or_null(in.last_modified);
+  out.cached_ms = to_ms(in.cached);
+  out.running = in.running ? 1 : 0;
+  out.network_satisfied = in.network_state.satisfied ? 1 : 0;
+  out.network_reason = storage.keep(in.network_state.reason);
+  out.power_satisfied = in.power_state.satisfied ? 1 : 0;
+  out.power_reason = storage.keep(in.power_state.reason);
+  out.waiting = storage.keep_or_null(in.waiting);
+}
+
 }  // namespace
 
 const char* Storage::keep(std::string text) { return strings.emplace_back(std::move(text)).c_str(); }
@@ -104,6 +135,40 @@ BoxPtr<bgsync_event> make_event(const Event& event) {
   out.next_attempt_ms = to_ms(event.next_attempt);
   out.online = event.online ? (*event.online ? 1 : 0) : -1;
   out.reason = storage.keep_or_null(event.reason);
+  out.outcome = event.outcome ? static_cast<int>(*event.outcome) : BGSYNC_OUTCOME_NONE;
+  out.duration_ms = event.duration ? event.duration->count() : -1;
+  return box;
+}
+
+BoxPtr<bgsync_periodic> make_periodic(const PeriodicRegistration& registration) {
+  auto box = make_box<bgsync_periodic>();
+  fill(*box->storage, box->value, registration);
+  return box;
+}
+
+BoxPtr<bgsync_periodic_list> make_periodic_list(const std::vector<PeriodicRegistration>& registrations) {
+  auto box = make_box<bgsync_periodic_list>();
+  Storage& storage = *box->storage;
+  storage.registrations.resize(registrations.size());
+  for (std::size_t i = 0; i < registrations.size(); ++i) fill(storage, storage.registrations[i], registrations[i]);
+  box->value.registrations = storage.registrations.data();
+  box->value.count = registrations.size();
+  return box;
+}
+
+BoxPtr<bgsync_cached_response> make_cached_response(const CachedResponse& response) {
+  auto box = make_box<bgsync_cached_response>();
+  bgsync_cached_response& out = box->value;
+  Storage& storage = *box->storage;
+  out.app = storage.keep(response.app);
+  out.tag = storage.keep(response.tag);
+  out.status = response.status;
+  out.headers = storage.keep(response.headers);
+  out.header_count = response.headers.size();
+  out.body = storage.keep(response.body);
+  out.body_len = response.body.size();
+  out.fetched_ms = to_ms(response.fetched);
+  out.validated_ms = to_ms(response.validated);
   return box;
 }
 

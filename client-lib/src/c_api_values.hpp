@@ -20,6 +20,7 @@ struct Storage {
   std::deque<std::string> strings;
   std::deque<std::vector<bgsync_header>> header_arrays;
   std::vector<bgsync_action> actions;  // a list's elements; sized once, before they are filled
+  std::vector<bgsync_periodic> registrations;  // likewise
 
   const char* keep(std::string text);
   const char* keep_or_null(std::string text);  // NULL for an empty string ("none" in bgsync.h)
@@ -59,5 +60,8 @@ BoxPtr<bgsync_action> make_action(const Action& action);
 BoxPtr<bgsync_action_list> make_action_list(const std::vector<Action>& actions, const std::optional<ActionId>& next);
 BoxPtr<bgsync_status> make_status(const Status& status);
 BoxPtr<bgsync_event> make_event(const Event& event);
+BoxPtr<bgsync_periodic> make_periodic(const PeriodicRegistration& registration);
+BoxPtr<bgsync_periodic_list> make_periodic_list(const std::vector<PeriodicRegistration>& registrations);
+BoxPtr<bgsync_cached_response> make_cached_response(const CachedResponse& response);
 
 }  // namespace bgsync::capi

@@ -185,6 +185,45 @@ Result<ReloadResult> Client::reload() {
   return detail::decode_reload(*reply);
 }
 
+Result<PeriodicRegisterResult> Client::register_periodic(const PeriodicRegisterRequest& request) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  if (auto valid = proto::validate_periodic_register(request); !valid) return valid.error();
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_periodic_register(id, request));
+  if (!reply) return reply.error();
+  return detail::decode_periodic_register(*reply);
+}
+
+Result<PeriodicList> Client::list_periodic(const PeriodicListQuery& query) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_periodic_list(id, query));
+  if (!reply) return reply.error();
+  return detail::decode_periodic_list(*reply);
+}
+
+Result<void> Client::unregister_periodic(const PeriodicRef& ref) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  return detail::decode_empty(impl_->call(id, proto::make_periodic_ref(id, proto::Op::periodic_unregister, ref)));
+}
+
+Result<PeriodicRegistration> Client::run_periodic(const PeriodicRef& ref) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_periodic_ref(id, proto::Op::periodic_run, ref));
+  if (!reply) return reply.error();
+  return detail::decode_registration(*reply, "periodic_run");
+}
+
+Result<CachedResponse> Client::cache_get(const PeriodicRef& ref) {
+  assert(impl_ && "use of a moved-from bgsync::Client");
+  const auto id = impl_->next_id++;
+  auto reply = impl_->call(id, proto::make_periodic_ref(id, proto::Op::cache_get, ref));
+  if (!reply) return reply.error();
+  return detail::decode_cached(*reply);
+}
+
 const std::string& Client::socket_path() const { return impl_->socket.path(); }
 const std::string& Client::server() const { return impl_->server; }
 

@@ -111,6 +111,32 @@ Result<ReloadResult> decode_reload(const json::object& reply) {
   return result;
 }
 
+Result<PeriodicRegisterResult> decode_periodic_register(const json::object& reply) {
+  auto result = proto::periodic_register_result_from_json(reply);
+  if (!result) return malformed("periodic_register", result.error());
+  return result;
+}
+
+Result<PeriodicList> decode_periodic_list(const json::object& reply) {
+  auto list = proto::periodic_list_from_json(reply);
+  if (!list) return malformed("periodic_list", list.error());
+  return list;
+}
+
+Result<PeriodicRegistration> decode_registration(const json::object& reply, std::string_view op) {
+  const auto* object = reply.if_contains("registration");
+  if (object == nullptr || !object->is_object()) return missing(op, "registration", "an object");
+  auto registration = proto::periodic_registration_from_json(object->get_object());
+  if (!registration) return malformed(op, registration.error());
+  return registration;
+}
+
+Result<CachedResponse> decode_cached(const json::object& reply) {
+  auto cached = proto::cached_response_from_json(reply);
+  if (!cached) return malformed("cache_get", cached.error());
+  return cached;
+}
+
 Result<void> decode_empty(const Result<json::object>& reply) {
   if (!reply) return reply.error();
   return {};

@@ -29,6 +29,10 @@ Result<bool> decode_paused(const boost::json::object& reply, std::string_view op
 Result<SubscribeResult> decode_subscribe(const boost::json::object& reply);
 Result<ConfigInfo> decode_config(const boost::json::object& reply);
 Result<ReloadResult> decode_reload(const boost::json::object& reply);
+Result<PeriodicRegisterResult> decode_periodic_register(const boost::json::object& reply);
+Result<PeriodicList> decode_periodic_list(const boost::json::object& reply);
+Result<PeriodicRegistration> decode_registration(const boost::json::object& reply, std::string_view op);  // field "registration"
+Result<CachedResponse> decode_cached(const boost::json::object& reply);
 // For replies without result fields (unsubscribe): success, or the reply's error. Out of line on
 // purpose: g++ 12 with sanitizers warns (maybe-uninitialized) when it sees a Result<void> built in a
 // coroutine.

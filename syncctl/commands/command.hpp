@@ -44,6 +44,8 @@ Command add_watch(CLI::App& parent, const GlobalOptions& globals);
 Command add_config(CLI::App& parent, const GlobalOptions& globals);
 Command add_reload(CLI::App& parent, const GlobalOptions& globals);
 Command add_paths(CLI::App& parent, const GlobalOptions& globals);
+Command add_periodic(CLI::App& parent, const GlobalOptions& globals);  // register, list, unregister, run
+Command add_cache(CLI::App& parent, const GlobalOptions& globals);     // get
 
 // ---- helpers for the commands -----------------------------------------------------------------
 

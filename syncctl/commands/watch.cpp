@@ -1,19 +1,15 @@
 // `syncctl watch`: follows the daemon's events, one line each, flushed as printed (it gets piped).
-// Runs an io_context with the AsyncClient; SIGINT/SIGTERM cancel the coroutine (exit 0), the daemon
+// Runs the AsyncClient through run_async(); SIGINT/SIGTERM cancel the coroutine (exit 0), the daemon
 // going away ends it with exit 3.
 
 #include "bgsync/async_client.hpp"
+#include "syncctl/commands/async_run.hpp"
 #include "syncctl/commands/command.hpp"
+#include "syncctl/duration.hpp"
 #include "syncctl/output.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/system/system_error.hpp>
+#include <boost/asio/this_coro.hpp>
 
-#include <csignal>
 #include <iostream>
 #include <memory>
 
@@ -38,6 +34,16 @@ void print_event(const bgsync::Event& event, bool json) {
     std::cout << format_time(event.time) << "  #" << event.seq << "  " << type << "  "
               << (event.online.value_or(true) ? "online" : "offline");
     if (!event.reason.empty()) std::cout << "  " << event.reason;
+    std::cout << std::endl;
+    return;
+  }
+  if (event.type == bgsync::EventType::periodic) {  // no action: the registration (app, tag) ran
+    std::cout << format_time(event.time) << "  #" << event.seq << "  " << type << "  tag=" << event.tag
+              << "  app=" << (event.app.empty() ? "\"\"" : event.app) << "  "
+              << (event.outcome ? bgsync::to_string(*event.outcome) : std::string_view("-"));
+    if (event.status) std::cout << "  HTTP " << *event.status;
+    if (event.duration) std::cout << "  took " << format_elapsed(*event.duration);
+    if (!event.error.empty()) std::cout << "  error: " << event.error;
     std::cout << std::endl;
     return;
   }
@@ -73,35 +79,7 @@ asio::awaitable<int> watch(const WatchOptions& options, const GlobalOptions& glo
 }
 
 int run_watch(const WatchOptions& options, const GlobalOptions& globals) {
-  asio::io_context io;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::cancellation_signal stop;
-  bool interrupted = false;
-  int status = exit_ok;
-
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    interrupted = true;
-    stop.emit(asio::cancellation_type::terminal);
-  });
-  asio::co_spawn(io, watch(options, globals, interrupted),
-                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr error, int result) {
-                   signals.cancel();
-                   if (!error) {
-                     status = result;
-                     return;
-                   }
-                   try {
-                     std::rethrow_exception(error);
-                   } catch (const boost::system::system_error& e) {
-                     // Asio throws from a co_await once the coroutine has been cancelled.
-                     status = interrupted ? exit_ok : fail({e.code(), e.what()});
-                   } catch (const std::exception& e) {
-                     status = fail({std::make_error_code(std::errc::io_error), e.what()});
-                   }
-                 }));
-  io.run();
-  return status;
+  return run_async([&](const bool& interrupted) { return watch(options, globals, interrupted); }, OnSignal::stop);
 }
 
 }  // namespace
@@ -111,11 +89,15 @@ Command add_watch(CLI::App& parent, const GlobalOptions& globals) {
   auto* command = parent.add_subcommand("watch", "Follow events as they happen, one line each");
   command->description(command->get_description() + "\n\n" +
       "Print the daemon's events as they happen: queued, sending (an attempt starts), retry (with the\n"
-      "error and when the next attempt is due), sent (with the HTTP status), failed, cancelled. Each line\n"
-      "is flushed at once, so watch can be piped. Runs until interrupted (SIGINT or SIGTERM: exit 0) or\n"
-      "until bgsyncd goes away (exit 3).\n"
-      "Line format: TIME  #SEQ  TYPE  ID  [tag=TAG]  [attempt N]  [HTTP STATUS]  [next WHEN]  [error: TEXT]");
-  command->add_option("--tag", options->tag, "Only events of actions with this tag")->type_name("TAG");
+      "error and when the next attempt is due), sent (with the HTTP status), failed, cancelled; network\n"
+      "(online or offline, and why); periodic (a periodic registration ran: its outcome, updated,\n"
+      "not_modified or failed, the HTTP status and how long it took). Each line is flushed at once, so\n"
+      "watch can be piped. Runs until interrupted (SIGINT or SIGTERM: exit 0) or until bgsyncd goes away\n"
+      "(exit 3).\n"
+      "Line format: TIME  #SEQ  TYPE  ID  [tag=TAG]  [attempt N]  [HTTP STATUS]  [next WHEN]  [error: TEXT];\n"
+      "for periodic: TIME  #SEQ  periodic  tag=TAG  app=APP  OUTCOME  [HTTP STATUS]  [took TIME]  [error: TEXT]");
+  command->add_option("--tag", options->tag, "Only events of actions (or periodic registrations) with this tag")
+      ->type_name("TAG");
   options->since_option =
       command
           ->add_option("--since", options->since,

@@ -56,6 +56,10 @@ static int check_names(void) {
   CHECK(strcmp(bgsync_state_name(7), "unknown") == 0);
   CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_RETRY), "retry") == 0);
   CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_NETWORK), "network") == 0);
+  CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_PERIODIC), "periodic") == 0);
+  CHECK(strcmp(bgsync_network_name(BGSYNC_NETWORK_UNMETERED), "unmetered") == 0);
+  CHECK(strcmp(bgsync_power_name(BGSYNC_POWER_NOT_ON_BATTERY), "not_on_battery") == 0);
+  CHECK(strcmp(bgsync_outcome_name(BGSYNC_OUTCOME_FAILED), "failed") == 0);
   CHECK(strcmp(bgsync_event_type_name(-1), "unknown") == 0);
   CHECK(strlen(bgsync_version()) > 0);
   return 0;
@@ -265,6 +269,7 @@ static int check_events(const char *url) {
   CHECK(strcmp(event->tag, "ev") == 0 && strcmp(event->app, "capi") == 0);
   CHECK(event->seq > before && event->attempt == 0 && event->status == 0 && event->error == NULL);
   CHECK(event->time_ms > 1600000000000 && event->online == -1 && event->reason == NULL);
+  CHECK(event->outcome == BGSYNC_OUTCOME_NONE && event->duration_ms == -1);
   queued_seq = event->seq;
   bgsync_event_free(event);
   CHECK_OK(bgsync_next_event(subscription, 10000, &event));

@@ -72,6 +72,52 @@ json::object sample_event(std::uint64_t seq, std::string_view id) {
   };
 }
 
+json::object sample_registration(std::string_view tag) {
+  return json::object{
+      {"app", "test"},
+      {"tag", tag},
+      {"min_interval_ms", 900000},
+      {"method", "GET"},
+      {"url", "https://example.com/news"},
+      {"headers", json::array{}},
+      {"body", ""},
+      {"network", "any"},
+      {"power", "any"},
+      {"created", "2026-11-24T20:11:57.123Z"},
+      {"updated", "2026-11-24T20:11:57.123Z"},
+      {"last_run", nullptr},
+      {"last_outcome", nullptr},
+      {"last_status", nullptr},
+      {"last_error", nullptr},
+      {"consecutive_failures", 0},
+      {"next_earliest", "2026-11-24T20:11:57.123Z"},
+      {"etag", nullptr},
+      {"last_modified", nullptr},
+      {"cached", nullptr},
+      {"running", false},
+      {"network_state", {{"satisfied", true}, {"reason", "any network"}}},
+      {"power_state", {{"satisfied", true}, {"reason", "any power"}}},
+      {"waiting", nullptr},
+  };
+}
+
+json::object sample_periodic_event(std::uint64_t seq, std::string_view tag) {
+  return json::object{
+      {"seq", seq},
+      {"type", "periodic"},
+      {"id", "00000000-0000-0000-0000-000000000000"},
+      {"tag", tag},
+      {"app", "test"},
+      {"time", "2026-11-24T20:12:00.000Z"},
+      {"attempt", 0},
+      {"status", 200},
+      {"error", nullptr},
+      {"next_attempt", nullptr},
+      {"outcome", "updated"},
+      {"duration_ms", 152},
+  };
+}
+
 FakeServer::Script FakeServer::with_hello(Script rest) {
   return [rest = std::move(rest)](const json::object& request) {
     const auto* op = request.if_contains("op");

@@ -32,6 +32,11 @@ std::string hello_reply(const boost::json::object& request, int version = 1);
 // A syntactically valid action object with this id ("0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a" style).
 boost::json::object sample_action(std::string_view id);
 boost::json::object sample_event(std::uint64_t seq, std::string_view id);
+// A periodic registration object as PERIODIC.md / PROTOCOL.md spell it: app "test", GET
+// https://example.com/news, 15 minutes, no constraints, never run, due.
+boost::json::object sample_registration(std::string_view tag);
+// A `periodic` event of (app "test", tag): outcome updated, HTTP 200, 152 ms.
+boost::json::object sample_periodic_event(std::uint64_t seq, std::string_view tag);
 
 class FakeServer {
 public:

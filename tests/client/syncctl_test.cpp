@@ -2,15 +2,12 @@
 // either position, and the requests it builds (curl semantics) and output it prints against the fake.
 
 #include "tests/client/fake_server.hpp"
+#include "tests/client/syncctl_process.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -19,83 +16,16 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 namespace {
 
 namespace json = boost::json;
 using bgsync::test::Answer;
 using bgsync::test::FakeServer;
+using bgsync::test::Outcome;
+using bgsync::test::Process;
+using bgsync::test::syncctl;
 
 constexpr std::string_view some_id = "0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a";
-
-struct Outcome {
-  int status = -1;  // the exit status, or 128 + signal
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
-// Runs syncctl with stdin from `input_file` (or /dev/null), stdout and stderr captured in files.
-class Process {
-public:
-  explicit Process(const std::vector<std::string>& args, const std::string& input_file = "/dev/null") {
-    std::vector<std::string> argv_storage{SYNCCTL_PATH};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& arg : argv_storage) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    // No daemon of the developer's may answer: BGSYNC_SOCKET points nowhere unless --socket says.
-    std::vector<std::string> env_storage{"BGSYNC_SOCKET=" + (dir_ / "no-daemon.sock").string()};
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("BGSYNC_SOCKET=", 0) != 0) env_storage.emplace_back(*e);
-    }
-    std::vector<char*> envp;
-    for (auto& entry : env_storage) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, input_file.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, ((dir_ / "out").string()).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, ((dir_ / "err").string()).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int rc = posix_spawn(&pid_, SYNCCTL_PATH, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start syncctl");
-  }
-
-  void signal(int number) const { ::kill(pid_, number); }
-
-  Outcome wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    Outcome outcome;
-    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    outcome.out = slurp((dir_ / "out").string());
-    outcome.err = slurp((dir_ / "err").string());
-    return outcome;
-  }
-
-  std::string out_so_far() const { return slurp((dir_ / "out").string()); }
-
-private:
-  bgsync::test::TempDir dir_;
-  pid_t pid_ = -1;
-};
-
-Outcome syncctl(const std::vector<std::string>& args, const std::string& input_file = "/dev/null") {
-  Process process(args, input_file);
-  return process.wait();
-}
-
 
 }  // namespace
 
@@ -109,7 +39,8 @@ TEST_CASE("syncctl --help, --version and command help exit 0", "[syncctl]") {
   CHECK(version.status == 0);
   CHECK_THAT(version.out, Catch::StartsWith("syncctl "));
 
-  for (const char* command : {"enqueue", "status", "list", "show", "cancel", "retry", "pause", "resume", "watch"}) {
+  for (const char* command : {"enqueue", "status", "list", "show", "cancel", "retry", "pause", "resume", "watch",
+                              "config", "reload", "paths", "periodic", "cache"}) {
     auto sub = syncctl({command, "--help"});
     INFO(command);
     CHECK(sub.status == 0);

@@ -31,6 +31,10 @@ namespace bgsync {
 // Thread safety: none. Call every member, and resume every coroutine, on the executor passed to
 // connect(): a single-threaded io_context, or a strand when the io_context runs on several threads.
 //
+// Arguments: with g++ 12, pass named values (`co_await client.cache_get(ref)`), not temporaries built
+// in the co_await expression (`co_await client.cache_get({"app", "tag"})`): g++ 12 destroys those
+// twice (a compiler bug), which corrupts the heap.
+//
 // Lifetime: destroying the client closes the connection; requests still in flight (and a pending
 // next_event) then complete with client_errc::connection_lost. Not copyable, not movable (it is
 // handed out as a unique_ptr).
@@ -66,6 +70,14 @@ public:
   boost::asio::awaitable<Result<Status>> status();
   boost::asio::awaitable<Result<bool>> pause();
   boost::asio::awaitable<Result<bool>> resume();
+
+  // Periodic sync: the requests of Client, with the same results and errors. run_periodic's outcome
+  // arrives as an EventType::periodic event: subscribe (with the tag) before calling it.
+  boost::asio::awaitable<Result<PeriodicRegisterResult>> register_periodic(PeriodicRegisterRequest request);
+  boost::asio::awaitable<Result<PeriodicList>> list_periodic(PeriodicListQuery query = {});
+  boost::asio::awaitable<Result<void>> unregister_periodic(PeriodicRef ref);
+  boost::asio::awaitable<Result<PeriodicRegistration>> run_periodic(PeriodicRef ref);
+  boost::asio::awaitable<Result<CachedResponse>> cache_get(PeriodicRef ref);
 
   // Starts a subscription: events of `args.tag` (all tags when unset), first the retained ones with
   // seq > args.since (when set), then live ones, with no gap and no duplicate at the seam. Compare

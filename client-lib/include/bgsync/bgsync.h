@@ -9,7 +9,8 @@
  *  - Strings are UTF-8 and NUL-terminated. Bodies are bytes with an explicit length (they may
  *    contain NUL); the library NUL-terminates its own copies too, for convenience.
  *  - Ownership: what the library returns through a pointer-to-pointer (bgsync_action **,
- *    bgsync_action_list **, bgsync_status **, bgsync_event **) belongs to the caller, who frees it
+ *    bgsync_action_list **, bgsync_status **, bgsync_event **, bgsync_periodic **,
+ *    bgsync_periodic_list **, bgsync_cached_response **) belongs to the caller, who frees it
  *    with the matching *_free function (which accepts NULL); every string and array inside such a
  *    struct lives exactly as long as the struct. Strings returned directly are static, except
  *    bgsync_last_error_message's (see there). Nothing the caller passes in is kept after a call.
@@ -101,10 +102,12 @@ typedef enum bgsync_event_type {
   BGSYNC_EVENT_SENT = 3,
   BGSYNC_EVENT_FAILED = 4,
   BGSYNC_EVENT_CANCELLED = 5,
-  BGSYNC_EVENT_NETWORK = 6     /* connectivity changed; no action (id is all zeros, tag "") */
+  BGSYNC_EVENT_NETWORK = 6,    /* connectivity changed; no action (id is all zeros, tag "") */
+  BGSYNC_EVENT_PERIODIC = 7    /* a periodic registration ran (id is all zeros; tag and app name it):
+                                  outcome, status, error and duration_ms say how */
 } bgsync_event_type;
 
-/* "queued", "sending", "retry", "sent", "failed", "cancelled", "network", or "unknown". */
+/* "queued", "sending", "retry", "sent", "failed", "cancelled", "network", "periodic", or "unknown". */
 const char *bgsync_event_type_name(int type);
 
 typedef struct bgsync_header {
@@ -170,12 +173,98 @@ typedef struct bgsync_event {
   int64_t next_attempt_ms;     /* retry: when the next attempt is due; else 0 */
   int online;                  /* network events: 1 online, 0 offline; else -1 */
   const char *reason;          /* network events going offline: why; else NULL */
+  int outcome;                 /* periodic events: a bgsync_periodic_outcome; else BGSYNC_OUTCOME_NONE */
+  int64_t duration_ms;         /* periodic events: how long the run took; else -1 */
 } bgsync_event;
+
+/* ---- periodic sync values ---------------------------------------------------------------------- */
+
+/* When a periodic registration may run, as to the network (wire names "any", "unmetered"). */
+typedef enum bgsync_network_constraint {
+  BGSYNC_NETWORK_ANY = 0,
+  BGSYNC_NETWORK_UNMETERED = 1        /* not on a metered connection (NetworkManager's Metered) */
+} bgsync_network_constraint;
+
+/* ... and as to power ("any", "not_on_battery", "not_low_battery"). */
+typedef enum bgsync_power_constraint {
+  BGSYNC_POWER_ANY = 0,
+  BGSYNC_POWER_NOT_ON_BATTERY = 1,    /* on AC power */
+  BGSYNC_POWER_NOT_LOW_BATTERY = 2    /* on AC power, or the battery is not low */
+} bgsync_power_constraint;
+
+/* How a periodic run ended. */
+typedef enum bgsync_periodic_outcome {
+  BGSYNC_OUTCOME_NONE = -1,           /* no run yet, or not a periodic event */
+  BGSYNC_OUTCOME_UPDATED = 0,         /* a 2xx: the cache holds the new body */
+  BGSYNC_OUTCOME_NOT_MODIFIED = 1,    /* a 304: the cached body was confirmed */
+  BGSYNC_OUTCOME_FAILED = 2           /* no usable response; retried within the period */
+} bgsync_periodic_outcome;
+
+/* The wire names: "any", "unmetered"; "any", "not_on_battery", "not_low_battery"; "updated",
+ * "not_modified", "failed" ("none" for BGSYNC_OUTCOME_NONE); "unknown" for other values. */
+const char *bgsync_network_name(int network);
+const char *bgsync_power_name(int power);
+const char *bgsync_outcome_name(int outcome);
+
+/* A periodic registration: a request bgsyncd makes at a minimum interval when its constraints
+ * hold, and what became of its runs. Named by (app, tag). */
+typedef struct bgsync_periodic {
+  const char *app;                 /* "" for the default app */
+  const char *tag;
+  int64_t min_interval_ms;         /* in effect: at least the daemon's floor */
+  const char *method;
+  const char *url;
+  const bgsync_header *headers;
+  size_t header_count;
+  const char *body;
+  size_t body_len;
+  int network;                     /* a bgsync_network_constraint */
+  int power;                       /* a bgsync_power_constraint */
+  int64_t created_ms;
+  int64_t updated_ms;              /* the latest (re-)registration */
+  int64_t last_run_ms;             /* when the latest run finished; 0 before the first */
+  int last_outcome;                /* a bgsync_periodic_outcome; BGSYNC_OUTCOME_NONE before the first */
+  int last_status;                 /* HTTP status of the latest run; 0 if it got no response */
+  const char *last_error;          /* why the latest run failed; NULL if it did not */
+  uint32_t consecutive_failures;   /* failed runs since the last success */
+  int64_t next_earliest_ms;        /* not before then (a retry within the period, or the next one) */
+  const char *etag;                /* validators of the cached body; NULL when none */
+  const char *last_modified;
+  int64_t cached_ms;               /* when the cached body was fetched; 0: nothing cached */
+  int running;                     /* 1 while a run is on the wire */
+  int network_satisfied;           /* 1 when the network constraint holds on this machine now */
+  const char *network_reason;      /* why, e.g. "not metered (NetworkManager)"; an unknown state holds
+                                      and says "... treated as satisfied" */
+  int power_satisfied;
+  const char *power_reason;        /* e.g. "on battery (UPower)" */
+  const char *waiting;             /* why a due registration does not run now; NULL when it would */
+} bgsync_periodic;
+
+typedef struct bgsync_periodic_list {
+  const bgsync_periodic *registrations;  /* in (app, tag) order */
+  size_t count;
+} bgsync_periodic_list;
+
+/* The response of a registration's latest successful run, as cached by bgsyncd. */
+typedef struct bgsync_cached_response {
+  const char *app;
+  const char *tag;
+  int status;                      /* the HTTP status of the response that brought the body */
+  const bgsync_header *headers;
+  size_t header_count;
+  const char *body;                /* body_len bytes (may contain NUL); at most 4 MiB */
+  size_t body_len;
+  int64_t fetched_ms;              /* when this body arrived */
+  int64_t validated_ms;            /* the latest 304 that confirmed it after that; 0 if none */
+} bgsync_cached_response;
 
 void bgsync_action_free(bgsync_action *action);
 void bgsync_action_list_free(bgsync_action_list *list);
 void bgsync_status_free(bgsync_status *status);
 void bgsync_event_free(bgsync_event *event);
+void bgsync_periodic_free(bgsync_periodic *registration);
+void bgsync_periodic_list_free(bgsync_periodic_list *list);
+void bgsync_cached_response_free(bgsync_cached_response *response);
 
 /* ---- the client ----------------------------------------------------------------------------------- */
 
@@ -254,6 +343,49 @@ bgsync_error bgsync_get_status(bgsync_client *client, bgsync_status **out);
  * state (1 paused, 0 not). Errors: STORAGE_ERROR. */
 bgsync_error bgsync_pause(bgsync_client *client, int *paused);
 bgsync_error bgsync_resume(bgsync_client *client, int *paused);
+
+/* ---- periodic sync --------------------------------------------------------------------------------
+ * Registrations that fetch a URL at a minimum interval when their constraints hold, and the cache of
+ * their latest successful response (the browser's Periodic Background Sync). A registration is named
+ * by (app, tag); app NULL or "" is the default app. */
+
+/* Registers a periodic fetch, or replaces the registration of the same (app, tag).
+ * tag: non-empty. min_interval_ms: > 0; the daemon raises it to its floor (1 minute by default):
+ *   see (*out)->min_interval_ms. method: NULL for "GET". url: absolute http or https.
+ * header_names/header_values/header_count and body/body_len: as for bgsync_enqueue.
+ * network: a bgsync_network_constraint; power: a bgsync_power_constraint.
+ * replaced: if not NULL, receives 1 when a registration of (app, tag) was replaced, else 0.
+ * out: if not NULL, receives the registration as stored; free it with bgsync_periodic_free.
+ * Errors: BAD_URL, BAD_METHOD, BAD_HEADER, BAD_FIELD (empty tag, interval <= 0), INVALID_ARGUMENT
+ * (a NULL that must not be, a constraint value not listed), FRAME_TOO_LARGE, STORAGE_FULL,
+ * STORAGE_ERROR. */
+bgsync_error bgsync_periodic_register(bgsync_client *client, const char *app, const char *tag,
+                                      int64_t min_interval_ms, const char *method, const char *url,
+                                      const char *const *header_names, const char *const *header_values,
+                                      size_t header_count, const void *body, size_t body_len, int network,
+                                      int power, int *replaced, bgsync_periodic **out);
+
+/* Every registration (app NULL), or one app's ("" the default app's), with the last run, the next
+ * earliest run and the state of the constraints now. Free *out with bgsync_periodic_list_free.
+ * Errors: BAD_FIELD, STORAGE_ERROR. */
+bgsync_error bgsync_list_periodic(bgsync_client *client, const char *app, bgsync_periodic_list **out);
+
+/* Removes the registration (app, tag). Errors: NOT_FOUND, BAD_FIELD, INVALID_ARGUMENT (tag NULL),
+ * STORAGE_ERROR. */
+bgsync_error bgsync_periodic_unregister(bgsync_client *client, const char *app, const char *tag);
+
+/* Starts a run of (app, tag) now, ignoring its interval and constraints. Its outcome arrives as a
+ * BGSYNC_EVENT_PERIODIC event (subscribe first to see it). out: if not NULL, receives the
+ * registration as the run starts. Errors: NOT_FOUND, BAD_STATE (sending is paused), BAD_FIELD,
+ * INVALID_ARGUMENT (tag NULL). */
+bgsync_error bgsync_periodic_run(bgsync_client *client, const char *app, const char *tag, bgsync_periodic **out);
+
+/* The cached response of (app, tag)'s latest successful run; kept across daemon restarts, so an
+ * app that starts offline can show it at once. Free *out with bgsync_cached_response_free.
+ * Errors: NOT_FOUND (no such registration, or nothing cached yet: the message says which),
+ * BAD_FIELD, INVALID_ARGUMENT, STORAGE_ERROR. */
+bgsync_error bgsync_cache_get(bgsync_client *client, const char *app, const char *tag,
+                              bgsync_cached_response **out);
 
 /* ---- events ------------------------------------------------------------------------------------- */
 

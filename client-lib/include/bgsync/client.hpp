@@ -97,6 +97,41 @@ public:
   // file and line, and nothing was changed), plus the common ones.
   Result<ReloadResult> reload();
 
+  // ---- periodic sync: fetch a URL at a minimum interval, under constraints, into a cache --------
+  // A registration is named by (app, tag); app "" is the default app, as for enqueue.
+
+  // Registers a periodic fetch, or replaces the registration of the same (app, tag) (the browser's
+  // periodicSync.register). The request is checked first with proto::validate_periodic_register.
+  // The daemon raises min_interval to its floor (default 1 minute): compare the result's
+  // requested_interval with registration.min_interval. result.replaced says whether one existed.
+  // Errors: errc::bad_url, bad_method, bad_header, bad_field (empty tag, bad app, interval not > 0),
+  // storage_full, storage_error, plus the common ones.
+  Result<PeriodicRegisterResult> register_periodic(const PeriodicRegisterRequest& request);
+
+  // Every registration, or those of query.app, in (app, tag) order, each with its last run, next
+  // earliest run and the state of its constraints on this machine now (the browser's getTags).
+  // Errors: errc::bad_field (a bad app), storage_error, plus the common ones.
+  Result<PeriodicList> list_periodic(const PeriodicListQuery& query = {});
+
+  // Removes a registration: it runs no more (the browser's periodicSync.unregister).
+  // Errors: errc::not_found (no such registration), bad_field (empty tag), storage_error, plus the
+  // common ones.
+  Result<void> unregister_periodic(const PeriodicRef& ref);
+
+  // Starts a run now, ignoring the interval and the constraints (for testing). Returns the
+  // registration as the run starts; the outcome arrives as an EventType::periodic event (subscribe
+  // with an AsyncClient first to see it).
+  // Errors: errc::not_found, bad_state (sending is paused: `resume` first), bad_field, plus the
+  // common ones.
+  Result<PeriodicRegistration> run_periodic(const PeriodicRef& ref);
+
+  // The response of the registration's latest successful run (status, headers, body, when it was
+  // fetched and last confirmed by a 304), kept across daemon restarts: what an app shows when it
+  // starts offline.
+  // Errors: errc::not_found (no such registration, or nothing cached yet: the message says which),
+  // bad_field, storage_error, plus the common ones.
+  Result<CachedResponse> cache_get(const PeriodicRef& ref);
+
   // The socket this client is connected to.
   const std::string& socket_path() const;
   // What the daemon said in hello: its name and version ("bgsyncd 0.1.0").

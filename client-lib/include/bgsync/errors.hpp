@@ -4,6 +4,7 @@
 
 #include "bgsync/proto/codec.hpp"
 #include "bgsync/proto/errc.hpp"
+#include "bgsync/proto/periodic.hpp"
 #include "bgsync/proto/types.hpp"
 
 #include <system_error>
@@ -56,10 +57,26 @@ using proto::SubscribeArgs;
 using proto::SubscribeResult;
 using proto::TimePoint;
 
+// Periodic sync (proto/periodic.hpp).
+using proto::CachedResponse;
+using proto::ConstraintState;
+using proto::NetworkConstraint;
+using proto::PeriodicList;
+using proto::PeriodicListQuery;
+using proto::PeriodicOutcome;
+using proto::PeriodicRef;
+using proto::PeriodicRegisterRequest;
+using proto::PeriodicRegisterResult;
+using proto::PeriodicRegistration;
+using proto::PowerConstraint;
+
 using proto::format_time;
 using proto::is_terminal;
 using proto::parse_action_state;
 using proto::parse_event_type;
+using proto::parse_network_constraint;
+using proto::parse_periodic_outcome;
+using proto::parse_power_constraint;
 using proto::to_json;
 using proto::to_string;
 

@@ -1,0 +1,68 @@
+// The state behind an AsyncClient (see async_client.cpp for how its coroutines share it), in a
+// private header so that the requests can live in more than one file (async_periodic.cpp).
+#pragma once
+
+#include "bgsync/async_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace bgsync {
+
+struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
+  struct Pending {
+    explicit Pending(const executor_type& executor) : wake(executor) {}
+    boost::asio::steady_timer wake;  // expires at the request's deadline; cancelled when the reply arrives
+    std::optional<Result<boost::json::object>> result;
+  };
+
+  Impl(const executor_type& executor, std::string path_, const ConnectOptions& options)
+      : socket(executor),
+        event_signal(executor),
+        space_signal(executor),
+        path(std::move(path_)),
+        timeout(options.timeout),
+        capacity(std::max<std::size_t>(options.event_queue_capacity, 1)) {}
+
+  boost::asio::local::stream_protocol::socket socket;
+  boost::asio::steady_timer event_signal;  // next_event() sleeps on it while the queue is empty
+  boost::asio::steady_timer space_signal;  // the reader sleeps on it while the queue is full
+  std::string path;
+  std::string server;
+  std::chrono::milliseconds timeout;
+  std::size_t capacity;
+  std::size_t max_frame = proto::max_frame_size;
+
+  std::uint64_t next_id = 1;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending;
+  std::deque<std::string> write_queue;
+  bool writing = false;
+  std::string read_buffer;
+  std::deque<Event> events;
+  std::function<void(const Event&)> callback;
+  std::optional<Error> closed;  // why the connection ended; set once
+
+  boost::asio::awaitable<Result<boost::json::object>> call(boost::json::object request, std::uint64_t id);
+  static boost::asio::awaitable<void> write_loop(std::shared_ptr<Impl> self);
+  static boost::asio::awaitable<void> read_loop(std::shared_ptr<Impl> self);
+  // Handles one frame: a reply to its Pending, an event to deliver(), anything else ends the connection.
+  void dispatch(std::string_view line);
+  void deliver(Event event);
+  // Ends the connection for `why`: every waiter wakes and sees it. Idempotent.
+  void finish(Error why);
+};
+
+}  // namespace bgsync
