@@ -35,6 +35,9 @@ CliHelp parse_cli_help(std::string_view help) {
   for (std::string line; std::getline(in, line);) {
     if (line == "Options:") {
       list = options;
+    } else if (line == "EXAMPLES") {
+      result.has_examples = true;
+      list = none;
     } else if (line == "Subcommands:") {
       list = commands;
     } else if (line.empty() || line.front() != ' ') {
@@ -64,6 +67,40 @@ CliHelp cli_help(const std::vector<std::string>& command) {
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   return parse_cli_help(result.out);
+}
+
+namespace {
+
+// Deeper than syncctl goes; stops a --help that lists its own command from recursing forever.
+constexpr std::size_t max_depth = 4;
+
+void add_commands(const std::string& program, const std::vector<std::string>& path, const CliHelp& help,
+                  std::vector<CliCommand>& out) {
+  for (const auto& name : help.commands) {
+    CliCommand command{path, {}};
+    command.path.push_back(name);
+    INFO(program << " " << join_words(command.path));
+    REQUIRE(command.path.size() <= max_depth);
+    std::vector<std::string> argv = {program};
+    argv.insert(argv.end(), command.path.begin(), command.path.end());
+    command.help = cli_help(argv);
+    out.push_back(command);
+    add_commands(program, command.path, command.help, out);
+  }
+}
+
+}  // namespace
+
+std::vector<CliCommand> cli_commands(const std::string& program) {
+  std::vector<CliCommand> commands;
+  add_commands(program, {}, cli_help({program}), commands);
+  return commands;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& word : words) out += (out.empty() ? "" : " ") + word;
+  return out;
 }
 
 std::string find_on_path(std::string_view name) {

@@ -1,8 +1,8 @@
 // The shell completions for syncctl. The bash one is run for real (a non-interactive bash sources
 // it, sets COMP_WORDS/COMP_CWORD, calls _syncctl and prints COMPREPLY) and compared with
-// `syncctl --help` and every `syncctl COMMAND --help`, so a command or option added to syncctl
-// without its completion fails here. zsh and fish are not installed on CI machines; their files
-// are checked to name every command and option.
+// `syncctl --help` and the --help of every command, nested ones too (`syncctl periodic register
+// --help`), so a command or option added to syncctl without its completion fails here. zsh and
+// fish are not installed on CI machines; their files are checked to name every command and option.
 #include "tests/docs/cli_help.hpp"
 #include "tests/e2e/daemon_process.hpp"
 
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -63,9 +64,17 @@ std::set<std::string> complete(std::vector<std::string> words, std::vector<std::
 
 std::set<std::string> set_of(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
-// A variable of the completion script, as bash sees it.
-std::set<std::string> script_words(const std::string& variable) {
-  const auto result = run_process({find_on_path("bash"), "-c", "source \"$1\" && echo ${" + variable + "}", "bash", bash_completion});
+// A command line with one word more: the one being completed.
+std::vector<std::string> plus(std::vector<std::string> words, const std::string& word) {
+  words.push_back(word);
+  return words;
+}
+
+// The words of variables of the completion script, as bash sees them.
+std::set<std::string> script_words(const std::vector<std::string>& variables) {
+  std::string echo = "echo";
+  for (const auto& variable : variables) echo += " ${" + variable + "}";
+  const auto result = run_process({find_on_path("bash"), "-c", "source \"$1\" && " + echo, "bash", bash_completion});
   REQUIRE(result.exit_code == 0);
   std::set<std::string> words;
   std::istringstream in(result.out);
@@ -84,6 +93,25 @@ TEST_CASE("bash completion offers every syncctl command and nothing else", "[com
   CHECK(complete({"--json", "--socket=/tmp/s", "pa"}) == std::set<std::string>{"paths", "pause"});
 }
 
+TEST_CASE("bash completion offers the subcommands of each command that has them", "[completion]") {
+  bool nested = false;
+  for (const auto& [path, help] : cli_commands(BGSYNC_SYNCCTL_PATH)) {
+    if (help.commands.empty()) continue;
+    nested = true;
+    INFO("syncctl " << join_words(path));
+    CHECK(complete(plus(path, "")) == set_of(help.commands));
+    // Global options and their values before the command change nothing.
+    std::vector<std::string> words = {"--json", "--socket", "/tmp/s"};
+    words.insert(words.end(), path.begin(), path.end());
+    CHECK(complete(plus(words, "")) == set_of(help.commands));
+  }
+  CHECK(nested);
+  CHECK(complete({"periodic", "r"}) == std::set<std::string>{"register", "run"});
+  CHECK(complete({"periodic", "--socket", "/tmp/s", "un"}) == std::set<std::string>{"unregister"});
+  // A subcommand's name is not a command of its own: `periodic list` takes no more words.
+  CHECK(complete({"periodic", "list", ""}).empty());
+}
+
 TEST_CASE("bash completion offers exactly the options of syncctl --help and each command's --help", "[completion]") {
   const CliHelp main = cli_help({BGSYNC_SYNCCTL_PATH});
   const auto global = set_of(main.option_names());
@@ -93,19 +121,18 @@ TEST_CASE("bash completion offers exactly the options of syncctl --help and each
   for (const auto& option : main.options) {
     if (option.takes_value) value_options.insert(option.names.begin(), option.names.end());
   }
-  for (const auto& command : main.commands) {
-    INFO("syncctl " << command);
-    const CliHelp help = cli_help({BGSYNC_SYNCCTL_PATH, command});
+  for (const auto& [path, help] : cli_commands(BGSYNC_SYNCCTL_PATH)) {
+    INFO("syncctl " << join_words(path));
     auto expected = set_of(help.option_names());
     // --socket and --json work after the command too; --version only before it.
     expected.insert({"--socket", "--json"});
-    CHECK(complete({command, "-"}) == expected);
+    CHECK(complete(plus(path, "-")) == expected);
     for (const auto& option : help.options) {
       if (option.takes_value) value_options.insert(option.names.begin(), option.names.end());
     }
   }
   // The completion must know which options take a value, to tell a value from a command or id.
-  CHECK(script_words("_syncctl_value_options") == value_options);
+  CHECK(script_words({"_syncctl_value_options", "_syncctl_subcommand_value_options"}) == value_options);
 }
 
 TEST_CASE("bash completion completes option values", "[completion]") {
@@ -121,6 +148,15 @@ TEST_CASE("bash completion completes option values", "[completion]") {
     for (const auto& method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) CHECK(methods.count(method) == 1);
     CHECK(complete({"enqueue", "--request", "P"}) == std::set<std::string>{"PATCH", "POST", "PUT"});
   }
+  SECTION("periodic register --network, --power and --every complete their values") {
+    CHECK(complete({"periodic", "register", "--network", ""}) == std::set<std::string>{"any", "unmetered"});
+    CHECK(complete({"periodic", "register", "--power", "not_"}) ==
+          std::set<std::string>{"not_on_battery", "not_low_battery"});
+    CHECK(complete({"periodic", "register", "--every", "15"}) == std::set<std::string>{"15m"});
+    CHECK(complete({"periodic", "register", "-X", "P"}) == std::set<std::string>{"PATCH", "POST", "PUT"});
+    // The value of --every is not the registration's tag or URL: options still follow.
+    CHECK(complete({"periodic", "register", "--every", "1h", "--net"}) == std::set<std::string>{"--network"});
+  }
   SECTION("--data-binary @FILE and --socket complete file names") {
     const TempDir dir("bgsync-docs");
     std::ofstream(dir / "note.json") << "{}";
@@ -130,6 +166,9 @@ TEST_CASE("bash completion completes option values", "[completion]") {
     CHECK(complete({"enqueue", "--data-binary", "plain"}).empty());  // not @: the data itself
     CHECK(complete({"--socket", prefix}) == std::set<std::string>{prefix + "te.json"});
     CHECK(complete({"status", "--socket", prefix}) == std::set<std::string>{prefix + "te.json"});
+    CHECK(complete({"cache", "get", "-o", prefix}) == std::set<std::string>{prefix + "te.json"});
+    CHECK(complete({"periodic", "register", "--data-binary", "@" + prefix}) ==
+          std::set<std::string>{"@" + prefix + "te.json"});
   }
 }
 
@@ -137,9 +176,11 @@ TEST_CASE("bash completion offers action ids when the daemon answers, and nothin
   SECTION("no daemon: nothing, quietly and at once") {
     std::string err;
     const auto started = std::chrono::steady_clock::now();
-    for (const auto& command : {"show", "cancel", "retry", "config"}) {
-      INFO(command);
-      CHECK(complete({command, ""}, {}, &err).empty());
+    const std::vector<std::vector<std::string>> asking = {
+        {"show"}, {"cancel"}, {"retry"}, {"config"}, {"periodic", "run"}, {"periodic", "unregister"}, {"cache", "get"}};
+    for (const auto& command : asking) {
+      INFO(join_words(command));
+      CHECK(complete(plus(command, ""), {}, &err).empty());
       CHECK(err == "");
     }
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
@@ -172,6 +213,16 @@ TEST_CASE("bash completion offers action ids when the daemon answers, and nothin
     // config completes the daemon's setting names.
     const auto settings = complete({"config", "retry-"}, env);
     CHECK(settings == std::set<std::string>{"retry-base", "retry-max"});
+    // periodic run and unregister and cache get complete the tags of the registrations of --app
+    // (syncctl's by default); register names a new one.
+    syncctl({"periodic", "register", "news", "--every", "1h", "http://127.0.0.1:9/news"});
+    syncctl({"periodic", "register", "--app", "reader", "feed", "--every", "1h", "http://127.0.0.1:9/feed"});
+    CHECK(complete({"periodic", "run", ""}, env) == std::set<std::string>{"news"});
+    CHECK(complete({"periodic", "unregister", "--app", "reader", ""}, env) == std::set<std::string>{"feed"});
+    CHECK(complete({"cache", "get", "--app", "=", "reader", ""}, env) == std::set<std::string>{"feed"});  // --app=reader
+    CHECK(complete({"cache", "get", "--app=reader", ""}, env) == std::set<std::string>{"feed"});  // no "=" in COMP_WORDBREAKS
+    CHECK(complete({"periodic", "register", ""}, env).empty());
+    CHECK(complete({"periodic", "run", "news", ""}, env).empty());  // one tag only
   }
 }
 
@@ -179,19 +230,37 @@ TEST_CASE("zsh and fish completions name every syncctl command and option", "[co
   const std::string zsh = read_text_file(std::string(BGSYNC_COMPLETIONS_DIR) + "/_syncctl");
   const std::string fish = read_text_file(std::string(BGSYNC_COMPLETIONS_DIR) + "/syncctl.fish");
   CHECK(zsh.rfind("#compdef syncctl\n", 0) == 0);
-  const CliHelp main = cli_help({BGSYNC_SYNCCTL_PATH});
-  for (const auto& command : main.commands) {
-    INFO(command);
+  // fish: a command is offered (`-a register`) on a `complete` line whose condition names the
+  // command it belongs to, and an option of a command (`-l every`) on one that names the
+  // command's words (`__fish_seen_subcommand_from list`, `__syncctl_using periodic register`).
+  std::vector<std::vector<std::string>> fish_lines;  // the words of each `complete` line
+  {
+    std::istringstream in(fish);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("complete ", 0) != 0) continue;
+      std::replace_if(line.begin(), line.end(), [](char c) { return c == '\'' || c == '"' || c == ';'; }, ' ');
+      std::istringstream words(line);
+      fish_lines.emplace_back(std::istream_iterator<std::string>(words), std::istream_iterator<std::string>());
+    }
+  }
+  const auto fish_offers = [&](const std::vector<std::string>& condition, const std::vector<std::string>& offer) {
+    return std::any_of(fish_lines.begin(), fish_lines.end(), [&](const std::vector<std::string>& line) {
+      const auto names = [&](const std::string& word) { return std::find(line.begin(), line.end(), word) != line.end(); };
+      return std::all_of(condition.begin(), condition.end(), names) &&
+             std::search(line.begin(), line.end(), offer.begin(), offer.end()) != line.end();
+    });
+  };
+  for (const auto& [path, help] : cli_commands(BGSYNC_SYNCCTL_PATH)) {
+    INFO("syncctl " << join_words(path));
+    const std::string& command = path.back();
     CHECK(zsh.find("'" + command + ":") != std::string::npos);
-    CHECK(fish.find("-a " + command + " ") != std::string::npos);
-    for (const auto& name : cli_help({BGSYNC_SYNCCTL_PATH, command}).option_names()) {
+    CHECK(fish_offers({path.begin(), path.end() - 1}, {"-a", command}));
+    for (const auto& name : help.option_names()) {
       INFO(name);
       CHECK(zsh.find(name) != std::string::npos);
-      if (name.rfind("--", 0) == 0) {
-        CHECK(fish.find("-l " + name.substr(2) + " ") != std::string::npos);
-      } else {
-        CHECK(fish.find("-s " + name.substr(1) + " ") != std::string::npos);
-      }
+      if (name == "-h" || name == "--help") continue;  // offered everywhere, by one line
+      const bool is_long = name.rfind("--", 0) == 0;
+      CHECK(fish_offers(path, {is_long ? "-l" : "-s", name.substr(is_long ? 2 : 1)}));
     }
   }
 }

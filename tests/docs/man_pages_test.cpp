@@ -1,11 +1,13 @@
 // The man pages as built: each has the sections a man page needs, documents everything its source
-// has (every syncctl command and option, every bgsyncd option, every part of PROTOCOL.md), and
-// renders without a warning from groff (and mandoc, where installed).
+// has (every syncctl command at every depth and every option of each, every bgsyncd option, every
+// part of PROTOCOL.md), and renders without a warning from groff (and mandoc, where installed).
 #include "tests/docs/cli_help.hpp"
 #include "tests/e2e/daemon_process.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -54,7 +56,7 @@ TEST_CASE("each man page is generated with NAME, SYNOPSIS and DESCRIPTION", "[ma
   }
 }
 
-TEST_CASE("syncctl(1) documents every command and every option", "[man]") {
+TEST_CASE("syncctl(1) documents every command, nested ones included, and every option", "[man]") {
   const std::string text = page_text("syncctl.1");
   const CliHelp main = cli_help({BGSYNC_SYNCCTL_PATH});
   REQUIRE(main.commands.size() >= 12);
@@ -63,16 +65,35 @@ TEST_CASE("syncctl(1) documents every command and every option", "[man]") {
     INFO(name);
     CHECK(options.find("\\fB\\%" + roff(name) + "\\fR") != std::string::npos);
   }
-  for (const auto& command : main.commands) {
-    INFO("syncctl " << command);
-    const std::string section = slice(text, ".SS \"" + command, {".SS", ".SH"});
+  const std::string synopsis = slice(text, ".SH \"SYNOPSIS\"", {".SH"});
+  const auto commands = cli_commands(BGSYNC_SYNCCTL_PATH);
+  // syncctl has nested commands (periodic register, cache get...): the walk must have found them.
+  CHECK(std::any_of(commands.begin(), commands.end(), [](const CliCommand& c) { return c.path.size() > 1; }));
+  std::map<std::string, std::size_t> positions;
+  for (const auto& [path, help] : commands) {
+    const std::string name = join_words(path);
+    INFO("syncctl " << name);
+    // The subsection's title is the usage without "syncctl": "periodic register [OPTIONS] tag url".
+    std::string title = ".SS \"" + name + " ";
+    if (text.find("\n" + title) == std::string::npos) title = ".SS \"" + name + "\"";
+    const std::string section = slice(text, title, {".SS", ".SH"});
     REQUIRE(!section.empty());
-    CHECK(text.find("\\fB\\%syncctl\\fR \\fB\\%" + command + "\\fR") != std::string::npos);  // in SYNOPSIS
-    for (const auto& name : cli_help({BGSYNC_SYNCCTL_PATH, command}).option_names()) {
-      if (name == "-h" || name == "--help") continue;  // said once, under OPTIONS
-      INFO(name);
-      CHECK(section.find("\\fB\\%" + roff(name) + "\\fR") != std::string::npos);
+    positions[name] = text.find("\n" + title);
+    if (path.size() > 1) {
+      // Right after the command it belongs to: "periodic register" follows "periodic".
+      const std::vector<std::string> parent(path.begin(), path.end() - 1);
+      CHECK(positions.at(join_words(parent)) < positions[name]);
     }
+    // In SYNOPSIS, its words bold (a command that only dispatches shows in its subcommands' lines).
+    std::string words = "\\fB\\%syncctl\\fR";
+    for (const auto& word : path) words += " \\fB\\%" + roff(word) + "\\fR";
+    CHECK(synopsis.find(words) != std::string::npos);
+    for (const auto& option : help.option_names()) {
+      if (option == "-h" || option == "--help") continue;  // said once, under OPTIONS
+      INFO(option);
+      CHECK(section.find("\\fB\\%" + roff(option) + "\\fR") != std::string::npos);
+    }
+    if (help.has_examples) CHECK(section.find("\\fIExamples:\\fR") != std::string::npos);
   }
 }
 

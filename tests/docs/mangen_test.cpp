@@ -77,7 +77,7 @@ TEST_CASE("help text: lists, a name that fills its column, footer terms, verbati
   CHECK(options[2].description == std::vector<std::string>{"Add a header"});
   CHECK(options[3].description == std::vector<std::string>{"Described below"});
 
-  mangen::ProgramHelp program{parsed, {{"go", mangen::parse_help("Go somewhere\n\nUsage: tool go [OPTIONS] where\n")}}};
+  mangen::ProgramHelp program{parsed, {{"go", mangen::parse_help("Go somewhere\n\nUsage: tool go [OPTIONS] where\n"), {}}}};
   const auto page = mangen::make_help_page(program, info("tool", 1));
   CHECK(page.info.summary == "do things");
   const std::string roff = mangen::render(page);
@@ -88,6 +88,50 @@ TEST_CASE("help text: lists, a name that fills its column, footer terms, verbati
   CHECK(contains(roff, ".EX\n\\fB\\%tool go \\e\\fR\n\\fB\\%    \\-\\-near\\fR\n.EE\n"));
   CHECK(contains(roff, ".SS \"go [OPTIONS] where\"\n"));
   CHECK(contains(roff, "\\fB\\%tool\\fR \\fB\\%go\\fR [\\fIOPTIONS\\fR] \\fIwhere\\fR"));
+}
+
+TEST_CASE("help page: a command's subcommands get subsections of their own, right after it", "[mangen]") {
+  const auto parse = [](const char* text) { return mangen::parse_help(text); };
+  const mangen::CommandHelp far{"far",
+                                parse("Go far\n\nGo far away, in detail.\n\nUsage: tool go far [OPTIONS] where\n\n"
+                                      "Positionals:\n  where TEXT REQUIRED  Where to\n\n"
+                                      "Options:\n  -h,--help            Print help\n  --speed N REQUIRED   How fast\n\n\n"
+                                      "EXAMPLES\n  tool go far --speed 3 moon\n\nShared note.\n"),
+                                {}};
+  const mangen::CommandHelp near{"near", parse("Go near\n\nUsage: tool go near [OPTIONS]\n\nShared note.\n"), {}};
+  const mangen::CommandHelp go{"go",
+                               parse("Go somewhere\n\nUsage: tool go [OPTIONS] SUBCOMMAND\n\n"
+                                     "Options:\n  -h,--help  Print help\n\nSubcommands:\n  far   Go far\n  near  Go near\n\n\n"
+                                     "Shared note.\n"),
+                               {far, near}};
+  const mangen::CommandHelp here{"here", parse("Stay here\n\nUsage: tool stay here [OPTIONS]\n\nShared note.\n"), {}};
+  const mangen::CommandHelp stay{"stay", parse("Stay\n\nUsage: tool stay [OPTIONS] [SUBCOMMAND]\n\nShared note.\n"), {here}};
+  const mangen::ProgramHelp program{
+      parse("tool \u2014 do things\n\nUsage: tool [OPTIONS] SUBCOMMAND\n\nSubcommands:\n  go    Go somewhere\n  stay  Stay\n"),
+      {go, stay}};
+  const std::string roff = mangen::render(mangen::make_help_page(program, info("tool", 1)));
+  CHECK(contains(roff, "and each `tool COMMAND [SUBCOMMAND] --help`"));
+  // SYNOPSIS has the lines that run something: not `tool go SUBCOMMAND`, which only dispatches,
+  // but `tool stay [SUBCOMMAND]`, which also runs on its own.
+  CHECK(contains(roff, "\n\\fB\\%tool\\fR \\fB\\%go\\fR \\fB\\%far\\fR [\\fIOPTIONS\\fR] \\fIwhere\\fR\n"));
+  CHECK(contains(roff, "\n\\fB\\%tool\\fR \\fB\\%go\\fR \\fB\\%near\\fR [\\fIOPTIONS\\fR]\n"));
+  CHECK(!contains(roff, "\\fB\\%tool\\fR \\fB\\%go\\fR [\\fIOPTIONS\\fR]"));
+  CHECK(contains(roff, "\n\\fB\\%tool\\fR \\fB\\%stay\\fR [\\fIOPTIONS\\fR] [\\fISUBCOMMAND\\fR]\n"));
+  CHECK(contains(roff, "\n\\fB\\%tool\\fR \\fB\\%stay\\fR \\fB\\%here\\fR [\\fIOPTIONS\\fR]\n"));
+  // Each command, nested ones too, in the style of the others: description, arguments, options
+  // (not --help; CLI11's REQUIRED said in words), examples.
+  CHECK(contains(roff, ".SS \"go far [OPTIONS] where\"\n.PP\nGo far away, in detail.\n.TP\n\\fIwhere\\fR\nWhere to\n"
+                       ".TP\n\\fB\\%\\-\\-speed\\fR \\fIN\\fR (required)\nHow fast\n.PP\n\\fIExamples:\\fR\n.PP\n.EX\n"
+                       "\\fB\\%tool go far \\-\\-speed 3 moon\\fR\n.EE\n.SS"));
+  const auto at = [&](const std::string& title) { return roff.find("\n.SS \"" + title + " [OPTIONS]"); };
+  CHECK(at("go") < at("go far"));
+  CHECK(at("go far") < at("go near"));
+  CHECK(at("go near") < at("stay"));
+  CHECK(at("stay") < at("stay here"));
+  CHECK(at("stay here") != std::string::npos);
+  // What every command says, said once, at the top of COMMANDS.
+  CHECK(contains(roff, ".SH \"COMMANDS\"\n.PP\nShared note.\n.SS"));
+  CHECK(roff.find("Shared note.") == roff.rfind("Shared note."));
 }
 
 TEST_CASE("include files add sections where man pages have them", "[mangen]") {

@@ -149,11 +149,17 @@ std::string render_entries(const HelpList& list, bool positional, bool skip_help
       tag += positional ? "\\fI" + escape(name, Style::literal) + "\\fR" : bold_literal(name);
     }
     std::string type = entry.type;
+    bool required = false;
     if (positional) {
       // The usage line already shows what is required; "url URL" would say the name twice.
       type = type.find("...") != std::string::npos ? "..." : "";
+    } else if (type == "REQUIRED" || type.ends_with(" REQUIRED")) {
+      // CLI11 appends REQUIRED to the type ("--every DURATION REQUIRED"); it is no placeholder.
+      type.erase(type.size() - std::min<std::size_t>(type.size(), 9));
+      required = true;
     }
     if (!type.empty()) tag += type == "..." ? " ..." : " \\fI" + escape(type, Style::literal) + "\\fR";
+    if (required) tag += " (required)";
     out += ".TP\n" + text_line(tag) + "\n" + text_line(help_prose(join_lines(entry.description))) + "\n";
   }
   return out;
@@ -192,13 +198,36 @@ std::string paragraphs(const std::vector<std::vector<std::string>>& paragraphs, 
   return out;
 }
 
-// Footer paragraphs every subcommand repeats ("the global options work here too"), said once.
-std::set<std::string> common_paragraphs(const ProgramHelp& help) {
+// Every command of the page, nested ones included, each with its words after the program's name
+// ({"periodic", "register"}), in the page's order: a command, then its subcommands.
+struct CommandRef {
+  std::vector<std::string> path;
+  const CommandHelp* command;
+};
+
+void collect(const std::vector<CommandHelp>& commands, std::vector<std::string>& path, std::vector<CommandRef>& out) {
+  for (const auto& command : commands) {
+    path.push_back(command.name);
+    out.push_back({path, &command});
+    collect(command.subcommands, path, out);
+    path.pop_back();
+  }
+}
+
+std::vector<CommandRef> all_commands(const ProgramHelp& help) {
+  std::vector<CommandRef> out;
+  std::vector<std::string> path;
+  collect(help.subcommands, path, out);
+  return out;
+}
+
+// Footer paragraphs every command repeats ("the global options work here too"), said once.
+std::set<std::string> common_paragraphs(const std::vector<CommandRef>& commands) {
   std::set<std::string> common;
   bool first = true;
-  for (const auto& [name, sub] : help.subcommands) {
+  for (const auto& ref : commands) {
     std::set<std::string> mine;
-    for (const auto& section : sub.footer) {
+    for (const auto& section : ref.command->help.footer) {
       for (const auto& block : parse_blocks(section.lines, section.title == "EXAMPLES")) {
         if (block.kind == Block::Kind::paragraph) mine.insert(join_lines(block.lines));
       }
@@ -210,13 +239,28 @@ std::set<std::string> common_paragraphs(const ProgramHelp& help) {
       std::erase_if(common, [&](const std::string& p) { return mine.count(p) == 0; });
     }
   }
-  return help.subcommands.size() < 2 ? std::set<std::string>{} : common;
+  return commands.size() < 2 ? std::set<std::string>{} : common;
 }
 
-std::string subcommand_section(const std::string& program, const std::string& name, const HelpText& sub,
-                               const std::set<std::string>& skip) {
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& word : words) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+// Only dispatches to its subcommands: its usage ends in a required SUBCOMMAND (CLI11 writes
+// "[SUBCOMMAND]" when the command also runs on its own).
+bool only_dispatches(const CommandHelp& command) {
+  const std::string_view usage = command.help.usage;
+  return !command.subcommands.empty() && usage.size() >= 11 && usage.substr(usage.size() - 11) == " SUBCOMMAND";
+}
+
+// A command's subsection: "periodic register [OPTIONS] tag url" (its usage without the program's
+// name), then its description, arguments, options and footer (examples...).
+std::string command_section(const std::string& program, const CommandRef& ref, const std::set<std::string>& skip) {
+  const HelpText& sub = ref.command->help;
   std::string usage = sub.usage.rfind(program + " ", 0) == 0 ? sub.usage.substr(program.size() + 1) : sub.usage;
-  std::string out = ".SS " + quoted(usage.empty() ? name : usage) + "\n";
+  std::string out = ".SS " + quoted(usage.empty() ? join_words(ref.path) : usage) + "\n";
   // The first paragraph is the one-line summary shown in `--help`; the next one says it in full.
   out += paragraphs(sub.description, sub.description.size() > 1 ? 1 : 0);
   if (const HelpList* list = sub.list("Positionals")) out += render_entries(*list, true, false);
@@ -279,10 +323,19 @@ std::string help_prose(std::string_view text) {
 Page make_help_page(const ProgramHelp& help, PageInfo info) {
   const std::string& program = info.name;
   if (info.summary.empty()) info.summary = derive_summary(help.main, program);
-  Page page{info, "made from `" + program + " --help`" + (help.subcommands.empty() ? "" : " and each `" + program + " COMMAND --help`"), false, {}};
+  const auto commands = all_commands(help);
+  const bool nested = std::any_of(commands.begin(), commands.end(), [](const CommandRef& ref) { return ref.path.size() > 1; });
+  std::string note = "made from `" + program + " --help`";
+  if (!commands.empty()) note += " and each `" + program + (nested ? " COMMAND [SUBCOMMAND] --help`" : " COMMAND --help`");
+  Page page{info, note, false, {}};
 
+  // One line per command that can be run: `syncctl periodic register ...`, not `syncctl periodic
+  // SUBCOMMAND` (the lines of its subcommands say that).
   std::string synopsis = text_line(render_usage(help.main.usage, 1)) + "\n";
-  for (const auto& [name, sub] : help.subcommands) synopsis += ".br\n" + text_line(render_usage(sub.usage, 2)) + "\n";
+  for (const auto& ref : commands) {
+    if (only_dispatches(*ref.command)) continue;
+    synopsis += ".br\n" + text_line(render_usage(ref.command->help.usage, 1 + ref.path.size())) + "\n";
+  }
   page.sections.push_back({"SYNOPSIS", synopsis});
   page.sections.push_back({"DESCRIPTION", paragraphs(help.main.description)});
 
@@ -291,12 +344,12 @@ Page make_help_page(const ProgramHelp& help, PageInfo info) {
   if (const HelpList* list = help.main.list("Options")) options += render_entries(*list, false, false);
   if (!options.empty()) page.sections.push_back({"OPTIONS", options});
 
-  if (!help.subcommands.empty()) {
-    const auto common = common_paragraphs(help);
-    std::string commands;
-    for (const auto& paragraph : common) commands += ".PP\n" + text_line(help_prose(paragraph)) + "\n";
-    for (const auto& [name, sub] : help.subcommands) commands += subcommand_section(program, name, sub, common);
-    page.sections.push_back({"COMMANDS", commands});
+  if (!commands.empty()) {
+    const auto common = common_paragraphs(commands);
+    std::string body;
+    for (const auto& paragraph : common) body += ".PP\n" + text_line(help_prose(paragraph)) + "\n";
+    for (const auto& ref : commands) body += command_section(program, ref, common);
+    page.sections.push_back({"COMMANDS", body});
   }
 
   for (const auto& section : help.main.footer) {

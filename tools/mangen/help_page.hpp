@@ -1,10 +1,10 @@
-// A man page made from a program's --help (and its subcommands' --help): NAME and SYNOPSIS from the
-// first line and the "Usage:" lines, DESCRIPTION, OPTIONS, COMMANDS (one subsection each), then
-// the footer's sections (EXAMPLES, FILES, ENVIRONMENT, EXIT STATUS...) under their own titles.
+// A man page made from a program's --help (and its subcommands' --help, at every depth): NAME and
+// SYNOPSIS from the first line and the "Usage:" lines, DESCRIPTION, OPTIONS, COMMANDS (one
+// subsection each, "periodic register" right after "periodic"), then the footer's sections
+// (EXAMPLES, FILES, ENVIRONMENT, EXIT STATUS...) under their own titles.
 #pragma once
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "tools/mangen/help_text.hpp"
@@ -12,9 +12,17 @@
 
 namespace bgsync::mangen {
 
+// A command's --help and, when it has a Subcommands list, each of those commands' in turn
+// (`syncctl periodic register --help` under `syncctl periodic --help`).
+struct CommandHelp {
+  std::string name;  // "register"
+  HelpText help;
+  std::vector<CommandHelp> subcommands;  // in the order of its Subcommands list
+};
+
 struct ProgramHelp {
   HelpText main;
-  std::vector<std::pair<std::string, HelpText>> subcommands;  // in the order of the Subcommands list
+  std::vector<CommandHelp> subcommands;  // in the order of the Subcommands list
 };
 
 // The page. info.summary, when empty, is derived from the first description line

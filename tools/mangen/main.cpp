@@ -1,7 +1,8 @@
 // bgsync-mangen: writes bgsync's man pages at build time from their single sources, so a page can
 // never disagree with the program or the protocol document it describes.
 //   bgsync-mangen help PROGRAM --name syncctl --section 1 ...   runs PROGRAM --help (and, when it
-//       lists subcommands, PROGRAM COMMAND --help for each) and turns the text into a page;
+//       lists subcommands, PROGRAM COMMAND --help for each, and PROGRAM COMMAND SUBCOMMAND --help
+//       for those a command lists in turn) and turns the text into a page;
 //   bgsync-mangen markdown FILE.md --name bgsync-protocol --section 7 ...   converts the document.
 // Both take --include FILE (roff for sections the source cannot give: SEE ALSO...) and write the
 // page to --output atomically (a failed run leaves no half-written page behind).
@@ -102,19 +103,45 @@ bool write_file(const std::string& path, const std::string& text) {
   return true;
 }
 
+// Deeper than any real command line goes; a --help that lists its own command again would
+// otherwise have mangen recurse until it runs out of processes.
+constexpr std::size_t max_command_depth = 4;
+
+// Runs `program path... NAME --help` for each NAME in help's Subcommands list, and so on down,
+// appending what they print to `out`. False (with a message on stderr) when one fails.
+bool add_subcommands(const std::string& program, std::vector<std::string>& path, const mangen::HelpText& help,
+                     std::vector<mangen::CommandHelp>& out) {
+  const auto* commands = help.list("Subcommands");
+  if (commands == nullptr) return true;
+  if (path.size() >= max_command_depth) {
+    std::string command = program;
+    for (const auto& word : path) command += " " + word;
+    std::cerr << "bgsync-mangen: `" << command << " --help` lists subcommands more than " << max_command_depth
+              << " levels deep; does a command's help list the command itself?\n";
+    return false;
+  }
+  for (const auto& entry : commands->entries) {
+    path.push_back(entry.names.front());
+    std::vector<std::string> argv = {program};
+    argv.insert(argv.end(), path.begin(), path.end());
+    argv.emplace_back("--help");
+    const auto text = output_of(argv);
+    if (!text) return false;
+    mangen::CommandHelp command{path.back(), mangen::parse_help(*text), {}};
+    if (!add_subcommands(program, path, command.help, command.subcommands)) return false;
+    out.push_back(std::move(command));
+    path.pop_back();
+  }
+  return true;
+}
+
 std::optional<mangen::ProgramHelp> program_help(const std::string& program) {
   mangen::ProgramHelp help;
   const auto main_text = output_of({program, "--help"});
   if (!main_text) return std::nullopt;
   help.main = mangen::parse_help(*main_text);
-  if (const auto* commands = help.main.list("Subcommands")) {
-    for (const auto& entry : commands->entries) {
-      const std::string& name = entry.names.front();
-      const auto text = output_of({program, name, "--help"});
-      if (!text) return std::nullopt;
-      help.subcommands.emplace_back(name, mangen::parse_help(*text));
-    }
-  }
+  std::vector<std::string> path;
+  if (!add_subcommands(program, path, help.main, help.subcommands)) return std::nullopt;
   return help;
 }
 
@@ -138,7 +165,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     sub->add_option("-o,--output", output, "The page to write")->required();
   };
-  auto* help_cmd = app.add_subcommand("help", "Make the page from PROGRAM --help (and PROGRAM COMMAND --help)");
+  auto* help_cmd = app.add_subcommand("help", "Make the page from PROGRAM --help (and PROGRAM COMMAND [SUBCOMMAND] --help)");
   help_cmd->add_option("program", input, "The program, by path")->required()->check(CLI::ExistingFile);
   add_common(help_cmd);
   auto* markdown_cmd = app.add_subcommand("markdown", "Make the page from a Markdown document");
