@@ -177,7 +177,9 @@ asio::awaitable<void> PeriodicScheduler::run() {
         asio::co_spawn(executor_, run_one(std::move(reg), forced), asio::detached);
       }
     }
-    if (auto next = outbox_.periodic_next(); next && *next && **next > now) {
+    // The next due time after now: an overdue registration held by a constraint has its own
+    // recheck above, and must not hide the ones behind it.
+    if (auto next = outbox_.periodic_next(now); next && *next) {
       wake_at = std::min(wake_at, Steady::now() + (**next - now));
     }
     if (woken_) continue;  // woken while we looked: look again before sleeping

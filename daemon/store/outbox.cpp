@@ -272,11 +272,11 @@ Result<std::vector<periodic::Registration>> Outbox::periodic_due(TimePoint now, 
   return periodic::due_registrations(store, txn->get(), now, max);
 }
 
-Result<std::optional<TimePoint>> Outbox::periodic_next() const {
+Result<std::optional<TimePoint>> Outbox::periodic_next(std::optional<TimePoint> after) const {
   const detail::Store& store = impl_->store;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  return periodic::next_earliest(store, txn->get());
+  return periodic::next_earliest(store, txn->get(), after);
 }
 
 Result<std::optional<periodic::CacheEntry>> Outbox::periodic_cache(std::string_view app, std::string_view tag) const {

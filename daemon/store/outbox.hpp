@@ -108,8 +108,9 @@ class Outbox {
   Result<std::vector<PeriodicListed>> periodic_list(std::optional<std::string_view> app, std::size_t max) const;
   // next_earliest <= now, earliest first, at most `max`. O(max).
   Result<std::vector<periodic::Registration>> periodic_due(TimePoint now, std::size_t max) const;
-  // The earliest next_earliest, if any registration exists. One seek.
-  Result<std::optional<TimePoint>> periodic_next() const;
+  // The earliest next_earliest, or the earliest later than `after` (the scheduler's timer, which
+  // must see past overdue registrations held by a constraint), if any. One seek.
+  Result<std::optional<TimePoint>> periodic_next(std::optional<TimePoint> after = std::nullopt) const;
   Result<std::optional<periodic::CacheEntry>> periodic_cache(std::string_view app, std::string_view tag) const;
 
  private:

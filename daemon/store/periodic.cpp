@@ -254,9 +254,12 @@ Result<std::vector<Registration>> due_registrations(const detail::Store& s, MDB_
   return out;
 }
 
-Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MDB_txn* txn) {
+Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MDB_txn* txn,
+                                                      std::optional<proto::TimePoint> after) {
   std::optional<proto::TimePoint> first;
-  auto r = walk(s, txn, s.dbi.pdue, std::string_view(), [&](std::string_view k, std::string_view) -> Result<bool> {
+  // The smallest key of the next millisecond is its 8-byte time alone.
+  const std::string from = after ? due_key(*after + std::chrono::milliseconds(1), "", "").substr(0, 8) : std::string();
+  auto r = walk(s, txn, s.dbi.pdue, from, [&](std::string_view k, std::string_view) -> Result<bool> {
     first = due_key_time(k);
     if (!first) return s.corrupt("a pdue entry has a malformed key");
     return false;

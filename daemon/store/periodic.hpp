@@ -63,8 +63,10 @@ Result<std::vector<Registration>> list_registrations(const detail::Store& s, MDB
 // conditions allow). O(max) seeks, never a scan of all registrations.
 Result<std::vector<Registration>> due_registrations(const detail::Store& s, MDB_txn* txn, proto::TimePoint now,
                                                     std::size_t max);
-// The earliest next_earliest of all registrations (the scheduler's timer), if any. One seek.
-Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MDB_txn* txn);
+// The earliest next_earliest of all registrations, or the earliest later than `after`, if any.
+// One seek.
+Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MDB_txn* txn,
+                                                      std::optional<proto::TimePoint> after = std::nullopt);
 Result<std::optional<CacheEntry>> get_cache(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                             std::string_view tag);
 // When the cached body was fetched, if there is one, without reading the body.

@@ -3,6 +3,7 @@
 // record yields std::nullopt, which the store reports as a corrupt outbox.
 #include "daemon/store/periodic_record.hpp"
 
+#include "daemon/store/record.hpp"
 #include "daemon/store/record_io.hpp"
 
 #include <chrono>
@@ -133,13 +134,8 @@ std::optional<proto::TimePoint> decode_cache_fetched(std::string_view bytes) {
 
 // ---- keys -------------------------------------------------------------------------------------
 
-std::string app_prefix(std::string_view app) {
-  std::string out;
-  out.reserve(app.size() + 1);
-  out.append(app);
-  out.push_back('\0');
-  return out;
-}
+// The same label-NUL layout as tagq's tag prefix.
+std::string app_prefix(std::string_view app) { return record::tag_prefix(app); }
 
 std::string reg_key(std::string_view app, std::string_view tag) {
   std::string out = app_prefix(app);

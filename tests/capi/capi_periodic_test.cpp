@@ -20,31 +20,12 @@ namespace json = boost::json;
 using bgsync::test::Answer;
 using bgsync::test::FakeServer;
 using bgsync::test::ok_reply;
+using bgsync::test::op_of;
+using bgsync::test::RequestRecorder;
 
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
 
-class Recorder {
-public:
-  void add(const json::object& request) {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(request);
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return requests_.size();
-  }
-  json::object last() const {
-    std::lock_guard lock(mutex_);
-    REQUIRE_FALSE(requests_.empty());
-    return requests_.back();
-  }
 
-private:
-  mutable std::mutex mutex_;
-  std::vector<json::object> requests_;
-};
-
-FakeServer::Script periodic_daemon(Recorder& recorder) {
+FakeServer::Script periodic_daemon(RequestRecorder& recorder) {
   return FakeServer::with_hello([&recorder](const json::object& request) {
     recorder.add(request);
     const std::string op = op_of(request);
@@ -97,7 +78,7 @@ FakeServer::Script periodic_daemon(Recorder& recorder) {
 }
 
 struct Connected {
-  Recorder recorder;
+  RequestRecorder recorder;
   FakeServer server{periodic_daemon(recorder)};
   bgsync_client* client = nullptr;
 
@@ -194,7 +175,7 @@ TEST_CASE("C API: bgsync_periodic_register checks its arguments before sending",
                                  nullptr, 0, 0, 0, nullptr, nullptr) == BGSYNC_ERR_INVALID_ARGUMENT);
   CHECK(bgsync_periodic_register(nullptr, nullptr, "news", 60000, nullptr, "https://example.com/", nullptr, nullptr, 0,
                                  nullptr, 0, 0, 0, nullptr, nullptr) == BGSYNC_ERR_INVALID_ARGUMENT);
-  CHECK(c.recorder.size() == 0);
+  CHECK(c.recorder.requests().empty());
 }
 
 TEST_CASE("C API: list, unregister, run and the cache", "[capi][periodic]") {

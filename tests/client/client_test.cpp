@@ -20,6 +20,7 @@ namespace {
 using bgsync::client_errc;
 using bgsync::test::Answer;
 using bgsync::test::FakeServer;
+using bgsync::test::op_of;
 namespace json = boost::json;
 
 constexpr std::string_view some_id = "0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a";
@@ -31,7 +32,6 @@ bgsync::ConnectOptions options_for(const std::string& path, std::chrono::millise
   return options;
 }
 
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
 
 }  // namespace
 

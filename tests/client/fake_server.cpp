@@ -192,4 +192,12 @@ void FakeServer::serve(int fd) {
   }
 }
 
+std::string op_of(const boost::json::object& request) { return std::string(request.at("op").as_string()); }
+
+boost::json::object RequestRecorder::last() const {
+  std::lock_guard lock(mutex_);
+  if (requests_.empty()) throw std::logic_error("RequestRecorder::last: no request recorded");
+  return requests_.back();
+}
+
 }  // namespace bgsync::test

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,28 @@ struct Answer {
   static Answer send(std::string frames) { return {Kind::send, std::move(frames)}; }
   static Answer close() { return {Kind::close, {}}; }
   static Answer silence() { return {Kind::silence, {}}; }
+};
+
+// The request's "op".
+std::string op_of(const boost::json::object& request);
+
+// Every request a script hands it (scripts run on the server thread), for the test thread to look at.
+class RequestRecorder {
+public:
+  void add(const boost::json::object& request) {
+    std::lock_guard lock(mutex_);
+    requests_.push_back(request);
+  }
+  std::vector<boost::json::object> requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  // The latest one; there must be one.
+  boost::json::object last() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<boost::json::object> requests_;
 };
 
 // Answer helpers: a proper reply to a request, in the protocol's shape.

@@ -27,6 +27,8 @@ using bgsync::errc;
 using bgsync::test::Answer;
 using bgsync::test::FakeServer;
 using bgsync::test::ok_reply;
+using bgsync::test::op_of;
+using bgsync::test::RequestRecorder;
 
 bgsync::ConnectOptions options_for(const std::string& path) {
   bgsync::ConnectOptions options;
@@ -35,29 +37,7 @@ bgsync::ConnectOptions options_for(const std::string& path) {
   return options;
 }
 
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
 
-// Every request the fake received except hello, in order, for the test thread to look at.
-class Recorder {
-public:
-  void add(const json::object& request) {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(request);
-  }
-  std::vector<json::object> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  json::object last() const {
-    std::lock_guard lock(mutex_);
-    REQUIRE_FALSE(requests_.empty());
-    return requests_.back();
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::vector<json::object> requests_;
-};
 
 // A registration as a daemon would send it after some runs: constraints, one unknown, validators.
 json::object busy_registration() {
@@ -81,7 +61,7 @@ json::object busy_registration() {
 }
 
 // The script of a daemon that knows the registration (test, news) and has its response cached.
-FakeServer::Script periodic_daemon(Recorder& recorder) {
+FakeServer::Script periodic_daemon(RequestRecorder& recorder) {
   return FakeServer::with_hello([&recorder](const json::object& request) {
     recorder.add(request);
     const std::string op = op_of(request);
@@ -133,7 +113,7 @@ bgsync::PeriodicRegisterRequest news_request() {
 bgsync::TimePoint at(std::string_view text) { return *bgsync::proto::parse_time(text); }
 
 // The async test's body: each call in turn on one connection, then close() so that io.run() returns.
-asio::awaitable<void> async_scenario(asio::any_io_executor executor, std::string path, Recorder& recorder) {
+asio::awaitable<void> async_scenario(asio::any_io_executor executor, std::string path, RequestRecorder& recorder) {
   auto connected = co_await bgsync::AsyncClient::connect(executor, options_for(path));
   REQUIRE(connected);
   auto& client = **connected;
@@ -189,7 +169,7 @@ asio::awaitable<void> async_scenario(asio::any_io_executor executor, std::string
 }  // namespace
 
 TEST_CASE("register_periodic sends every field as PERIODIC.md spells it and decodes the result", "[client][periodic]") {
-  Recorder recorder;
+  RequestRecorder recorder;
   FakeServer server(periodic_daemon(recorder));
   auto client = bgsync::Client::connect(options_for(server.path()));
   REQUIRE(client);
@@ -218,7 +198,7 @@ TEST_CASE("register_periodic sends every field as PERIODIC.md spells it and deco
 }
 
 TEST_CASE("register_periodic refuses an invalid request without sending it", "[client][periodic]") {
-  Recorder recorder;
+  RequestRecorder recorder;
   FakeServer server(periodic_daemon(recorder));
   auto client = bgsync::Client::connect(options_for(server.path()));
   REQUIRE(client);
@@ -240,7 +220,7 @@ TEST_CASE("register_periodic refuses an invalid request without sending it", "[c
 }
 
 TEST_CASE("list_periodic: the app filter, and every registration field decoded", "[client][periodic]") {
-  Recorder recorder;
+  RequestRecorder recorder;
   FakeServer server(periodic_daemon(recorder));
   auto client = bgsync::Client::connect(options_for(server.path()));
   REQUIRE(client);
@@ -287,7 +267,7 @@ TEST_CASE("list_periodic: the app filter, and every registration field decoded",
 }
 
 TEST_CASE("unregister, run and cache_get name the registration by tag and app", "[client][periodic]") {
-  Recorder recorder;
+  RequestRecorder recorder;
   FakeServer server(periodic_daemon(recorder));
   auto client = bgsync::Client::connect(options_for(server.path()));
   REQUIRE(client);
@@ -361,7 +341,7 @@ TEST_CASE("a malformed periodic reply is a protocol_error naming the operation",
 }
 
 TEST_CASE("async: the periodic calls, and a run's outcome as a periodic event", "[client][async][periodic]") {
-  Recorder recorder;
+  RequestRecorder recorder;
   const auto daemon = periodic_daemon(recorder);
   FakeServer server([&](const json::object& request) {
     if (op_of(request) == "subscribe") {

@@ -12,12 +12,6 @@
 namespace bgsync::test {
 namespace json = boost::json;
 
-namespace {
-
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
-
-}  // namespace
-
 std::string wire_time(std::chrono::seconds offset) {
   using namespace std::chrono;
   return proto::format_time(time_point_cast<milliseconds>(system_clock::now() + offset));

@@ -16,11 +16,10 @@
 namespace {
 
 namespace json = boost::json;
+using bgsync::test::op_of;
 using bgsync::test::PeriodicDaemon;
 using bgsync::test::push;
 using bgsync::test::syncctl;
-
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
 
 std::string slurp(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

@@ -16,12 +16,11 @@
 namespace {
 
 namespace json = boost::json;
+using bgsync::test::op_of;
 using bgsync::test::PeriodicDaemon;
 using bgsync::test::push;
 using bgsync::test::syncctl;
 using bgsync::test::wire_time;
-
-std::string op_of(const json::object& request) { return std::string(request.at("op").as_string()); }
 
 std::string header_of(const json::object& request, std::string_view name) {
   for (const auto& pair : request.at("headers").as_array()) {

@@ -335,6 +335,11 @@ TEST_CASE("due lists what is due, earliest first", "[store][periodic]") {
   put(*outbox, registration("z", "tie"), t0 + 40);
   put(*outbox, registration("y", "tie"), t0 + 40);
   REQUIRE(check(outbox->periodic_next()) == at(t0 - 5));
+  // After a time: the first strictly later, whatever is overdue before it (the scheduler's timer).
+  REQUIRE(check(outbox->periodic_next(at(t0 - 5))) == at(t0 + 10));
+  REQUIRE(check(outbox->periodic_next(at(t0 + 15))) == at(t0 + 20));
+  REQUIRE(check(outbox->periodic_next(at(t0 + 39))) == at(t0 + 40));
+  REQUIRE_FALSE(check(outbox->periodic_next(at(t0 + 40))));
   REQUIRE(tags(check(outbox->periodic_due(at(t0 + 20), 10))) == std::vector<std::string>{"d", "b", "c"});
   REQUIRE(check(outbox->periodic_due(at(t0 + 20), 10))[2].app == "other");
   REQUIRE(tags(check(outbox->periodic_due(at(t0 + 20), 2))) == std::vector<std::string>{"d", "b"});
