@@ -1,6 +1,7 @@
-// The HTTP client's request path: resolve + connect, TLS handshake, write, read, close — one
+// The HTTP client's request path: take an idle connection to the origin or open one (resolve +
+// connect, TLS handshake), write, read, and give the connection back for the next request — one
 // coroutine per stage, each under its own deadline, every failure mapped to an http::errc whose
-// message names the stage and the peer. One connection per request.
+// message names the stage and the peer.
 #include "daemon/http/http_client.hpp"
 
 #include <array>
@@ -21,6 +22,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "daemon/http/connection_pool.hpp"
 #include "daemon/http/request_head.hpp"
 #include "daemon/http/response_parser.hpp"
 #include "daemon/http/tls.hpp"
@@ -98,70 +100,86 @@ proto::Error read_error(const error_code& ec, const Attempt& a) {
   return a.fail(errc::connection_lost, stage, ec.message());
 }
 
+// What one exchange on a connection came to.
+struct Exchanged {
+  proto::Result<Response> response;
+  bool reusable = false;  // the connection may carry the next request
+  // Nothing at all came back before the connection failed: on a reused connection, the server
+  // most likely closed it while idle, and the request is worth making again on a fresh one.
+  bool stale = false;
+};
+
+bool is_closed_error(const error_code& ec) {
+  return ec == beast::http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+}
+
 // Writes the request and reads the final response, all under one exchange deadline.
 template <class Stream>
-asio::awaitable<proto::Result<Response>> exchange(Stream& stream, const Attempt& a, const std::string& head,
-                                                  const Request& request) {
+asio::awaitable<Exchanged> exchange(Stream& stream, beast::flat_buffer& buffer, const Attempt& a,
+                                    const std::string& head, const Request& request) {
   beast::get_lowest_layer(stream).expires_after(a.options.timeouts.exchange);
   const std::array buffers{asio::buffer(head), asio::buffer(request.body)};
   auto [write_ec, written] = co_await asio::async_write(stream, buffers, use_tuple);
-  if (write_ec == beast::error::timeout) co_return a.timed_out("send request to", a.options.timeouts.exchange);
-  if (write_ec == asio::error::operation_aborted) co_return a.aborted();
+  if (write_ec == beast::error::timeout) co_return Exchanged{a.timed_out("send request to", a.options.timeouts.exchange)};
+  if (write_ec == asio::error::operation_aborted) co_return Exchanged{a.aborted()};
   // A server may answer early (413, 401) and close without reading the whole body; its response
   // is still the better outcome to report, so read on and report the write error only if that fails.
 
-  beast::flat_buffer buffer;
   std::optional<ResponseParser> parser;
   for (int interim = 0;; ++interim) {
     parser.emplace(request.body_keep != 0 ? request.body_keep : a.options.body_keep);
     if (request.method == "HEAD") parser->skip(true);
     auto [ec, n] = co_await beast::http::async_read(stream, buffer, *parser, use_tuple);
     if (ec) {
-      if (write_ec) co_return a.fail(errc::connection_lost, "send request to", write_ec.message());
-      co_return read_error(ec, a);
+      const bool stale = interim == 0 && !parser->got_some() && (is_closed_error(ec) || is_closed_error(write_ec));
+      if (write_ec) co_return Exchanged{a.fail(errc::connection_lost, "send request to", write_ec.message()), false, stale};
+      co_return Exchanged{read_error(ec, a), false, stale};
     }
     if (parser->status() >= 200 || parser->status() == 101) break;
     if (interim == max_interim_responses)
-      co_return a.fail(errc::bad_response, "read response from", "too many interim (1xx) responses");
+      co_return Exchanged{a.fail(errc::bad_response, "read response from", "too many interim (1xx) responses")};
   }
+  Exchanged out;
+  out.reusable = !write_ec && parser->keep_alive() && parser->status() != 101 && buffer.size() == 0;
   Response response;
   response.status = parser->status();
   response.headers = std::move(parser->headers());
   response.body = std::move(parser->body());
   response.body_size = parser->body_size();
-  co_return response;
+  out.response = std::move(response);
+  co_return out;
 }
 
-asio::awaitable<proto::Result<Response>> send_plain(asio::any_io_executor executor, const Attempt& a,
-                                                    const std::string& head, const Request& request) {
-  beast::tcp_stream stream(executor);
-  if (auto connected = co_await connect(stream, a); !connected) co_return connected.error();
-  auto response = co_await exchange(stream, a, head, request);
-  error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  co_return response;
-}
-
-asio::awaitable<proto::Result<Response>> send_tls(asio::any_io_executor executor, asio::ssl::context& context,
-                                                  const Attempt& a, const std::string& head, const Request& request) {
-  TlsStream stream(executor, context);
+// A new connection to the attempt's origin, TLS handshake done.
+asio::awaitable<proto::Result<std::unique_ptr<Connection>>> open(asio::any_io_executor executor,
+                                                                 asio::ssl::context& context, const Attempt& a) {
+  if (!a.target.tls) {
+    auto c = std::make_unique<Connection>(executor);
+    if (auto connected = co_await connect(*c->plain, a); !connected) co_return connected.error();
+    co_return c;
+  }
+  auto c = std::make_unique<Connection>(executor, context);
+  auto& stream = *c->tls;
   if (auto prepared = prepare_tls(stream, a.target); !prepared) co_return prepared.error();
   if (auto connected = co_await connect(beast::get_lowest_layer(stream), a); !connected) co_return connected.error();
-
   beast::get_lowest_layer(stream).expires_after(a.options.timeouts.handshake);
   auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
   if (handshake_ec == beast::error::timeout) co_return a.timed_out("TLS handshake with", a.options.timeouts.handshake);
   if (handshake_ec == asio::error::operation_aborted) co_return a.aborted();
   if (handshake_ec) co_return handshake_error(stream, handshake_ec, a.target);
+  co_return c;
+}
 
-  auto response = co_await exchange(stream, a, head, request);
-  if (response) {
-    // close_notify, bounded; a peer that just closes (stream_truncated) is fine once the
-    // response is complete, since HTTP framing already told us we have all of it.
-    beast::get_lowest_layer(stream).expires_after(std::min(a.options.timeouts.handshake, max_tls_shutdown));
-    co_await stream.async_shutdown(use_tuple);
+// Ends a connection that will not be reused: TLS says close_notify first, bounded, since the
+// result is already known; a peer that just closes (stream_truncated) is fine then.
+asio::awaitable<void> close(Connection& c, const Attempt& a) {
+  error_code ignored;
+  if (c.tls) {
+    beast::get_lowest_layer(*c.tls).expires_after(std::min(a.options.timeouts.handshake, max_tls_shutdown));
+    co_await c.tls->async_shutdown(use_tuple);
   }
-  co_return response;
+  c.tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 class ErrorCategory final : public std::error_category {
@@ -193,17 +211,26 @@ const std::error_category& error_category() noexcept {
 std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 struct Client::Impl {
+  Impl(asio::any_io_executor executor, ClientOptions options)
+      : executor(executor), options(std::move(options)), tls(make_tls_context()), pool(executor, ConnectionPool::Limits{}) {}
+
   asio::any_io_executor executor;
   ClientOptions options;
   asio::ssl::context tls;
+  ConnectionPool pool;
+  Stats stats;
 };
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)
-    : impl_(std::make_unique<Impl>(Impl{std::move(executor), std::move(options), make_tls_context()})) {}
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(options))) {}
 
 Client::~Client() = default;
 
 void Client::set_timeouts(const Timeouts& timeouts) { impl_->options.timeouts = timeouts; }
+
+void Client::drop_idle_connections() { impl_->pool.clear(); }
+
+Client::Stats Client::stats() const noexcept { return impl_->stats; }
 
 asio::awaitable<proto::Result<Response>> Client::send(const Request& request) {
   auto target = parse_target(request.url);
@@ -211,9 +238,40 @@ asio::awaitable<proto::Result<Response>> Client::send(const Request& request) {
   if (auto checked = check_request(request); !checked) co_return checked.error();
   const Attempt attempt{*target, impl_->options};
   const std::string head = serialize_head(request, *target, impl_->options.user_agent);
+  const std::string origin = (target->tls ? "https://" : "http://") + target->authority;
   try {
-    if (target->tls) co_return co_await send_tls(impl_->executor, impl_->tls, attempt, head, request);
-    co_return co_await send_plain(impl_->executor, attempt, head, request);
+    auto connection = impl_->pool.take(origin);
+    for (;;) {
+      const bool reused = connection != nullptr;
+      if (!connection) {
+        auto opened = co_await open(impl_->executor, impl_->tls, attempt);
+        if (!opened) co_return opened.error();
+        connection = std::move(*opened);
+        ++impl_->stats.connections_opened;
+      }
+      // Not a conditional expression of two co_awaits: g++ 12 destroys its result twice.
+      Exchanged outcome;
+      if (connection->tls) {
+        outcome = co_await exchange(*connection->tls, connection->buffer, attempt, head, request);
+      } else {
+        outcome = co_await exchange(*connection->plain, connection->buffer, attempt, head, request);
+      }
+      if (!outcome.response && reused && outcome.stale) {
+        // Closed by the server while idle, racing our request: once more on a new connection.
+        connection.reset();
+        continue;
+      }
+      if (outcome.response) {
+        ++impl_->stats.requests;
+        if (reused) ++impl_->stats.requests_reused;
+      }
+      if (outcome.reusable) {
+        impl_->pool.give_back(origin, std::move(connection));
+      } else if (outcome.response) {
+        co_await close(*connection, attempt);
+      }
+      co_return std::move(outcome.response);
+    }
   } catch (const boost::system::system_error& e) {
     // Asio throws instead of starting an operation once the awaiting coroutine has been
     // cancelled (a cancellation that arrived between two operations).

@@ -1,10 +1,12 @@
-// The daemon's HTTP/HTTPS client: one request at a time per call, on Boost.Beast coroutines.
-// TLS always verifies (system CA store via default verify paths, so SSL_CERT_FILE works; SNI;
-// host name check); every stage has a deadline; at most the first 64 KiB of a body is kept.
+// The daemon's HTTP/HTTPS client: one request at a time per call, on Boost.Beast coroutines, over
+// keep-alive connections kept per origin. TLS always verifies (system CA store via default verify
+// paths, so SSL_CERT_FILE works; SNI; host name check); every stage has a deadline; at most the
+// first 64 KiB of a body is kept.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -80,6 +82,20 @@ class Client {
 
   // A reload: each stage that starts from now on (requests in flight included) has the new deadline.
   void set_timeouts(const Timeouts& timeouts);
+
+  // Closes the idle keep-alive connections. After a network change: one bound to an address that
+  // is gone would hold the next request until its exchange deadline instead of failing at once.
+  // While any are idle, a timer that closes them after 30 s keeps the io_context busy.
+  void drop_idle_connections();
+
+  // Since construction. A request made again on a new connection after its reused one turned
+  // out closed counts once, as not reused.
+  struct Stats {
+    std::uint64_t requests = 0;           // that got a response
+    std::uint64_t requests_reused = 0;    // of those, on a connection an earlier request used
+    std::uint64_t connections_opened = 0;
+  };
+  Stats stats() const noexcept;
 
  private:
   struct Impl;

@@ -62,9 +62,6 @@ std::string serialize_head(const Request& request, const Target& target, std::st
   // RFC 9110 §8.6: a POST/PUT/PATCH without a body still says so, or some servers wait for one.
   const bool body_expected = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
   if (!request.body.empty() || body_expected) append_field(out, "Content-Length", std::to_string(request.body.size()));
-  // One connection per request for now; saying so lets the server close first, which spares the
-  // client a TIME_WAIT socket and ends TLS with the server's close_notify.
-  if (!has_field(request.headers, "Connection")) append_field(out, "Connection", "close");
   out.append("\r\n");
   return out;
 }

@@ -27,7 +27,8 @@ inline SendOutcome send_once(const http::Request& request, http::ClientOptions o
   const auto start = std::chrono::steady_clock::now();
   boost::asio::co_spawn(
       ioc, [&]() -> boost::asio::awaitable<void> { result = co_await client.send(request); },
-      [](std::exception_ptr e) {
+      [&ioc](std::exception_ptr e) {
+        ioc.stop();  // the client's idle-connection timer would keep it running
         if (e) std::rethrow_exception(e);
       });
   ioc.run_for(limit);

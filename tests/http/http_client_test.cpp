@@ -44,8 +44,7 @@ TEST_CASE("GET reaches the server with headers in order and answers 200", "[http
                          {"X-A", "1"},
                          {"X-B", "2"},
                          {"x-a", "3"},
-                         {"User-Agent", "bgsyncd/0.1"},
-                         {"Connection", "close"}};
+                         {"User-Agent", "bgsyncd/0.1"}};
   CHECK(r.headers == expected);
   CHECK(r.body.empty());
 }
@@ -277,11 +276,13 @@ TEST_CASE("one Client serves concurrent requests", "[http][client]") {
   http::Client client(ioc.get_executor());
   constexpr int count = 10;
   std::vector<std::optional<bgsync::proto::Result<http::Response>>> results(count);
+  int done = 0;
   for (int i = 0; i < count; ++i) {
     asio::co_spawn(
         ioc,
         [&, i]() -> asio::awaitable<void> {
           results[i] = co_await client.send(make_request("GET", server.url("/" + std::to_string(i))));
+          if (++done == count) ioc.stop();  // the idle connections' timer would keep it running
         },
         [](std::exception_ptr e) {
           if (e) std::rethrow_exception(e);

@@ -82,7 +82,6 @@ TEST_CASE("serialize_head: order, Host first, defaults appended", "[http][reques
         "X-A: 3\r\n"
         "User-Agent: ua/1\r\n"
         "Content-Length: 3\r\n"
-        "Connection: close\r\n"
         "\r\n");
 }
 

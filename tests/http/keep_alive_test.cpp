@@ -1,0 +1,149 @@
+// Keep-alive in the HTTP client, against the real test server: requests to one origin share a
+// connection (plain and TLS), and a connection the server closed or reset while idle costs a new
+// connection, never a failed request.
+#include "daemon/http/http_client.hpp"
+
+#include "tests/http/client_harness.hpp"
+#include "tests/support/catch_result.hpp"
+#include "tests/support/test_ca.hpp"
+#include "tests/support/test_http_server.hpp"
+#include "tests/support/test_util.hpp"
+
+#include <atomic>
+#include <optional>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+namespace asio = boost::asio;
+namespace http = bgsync::http;
+using bgsync::test::HttpServer;
+using bgsync::test::HttpServerOptions;
+using bgsync::test::make_request;
+using bgsync::test::RecordedRequest;
+using bgsync::test::Reply;
+using bgsync::test::ScopedEnv;
+using bgsync::test::TempDir;
+using bgsync::test::TestCa;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One Client kept across requests (send_once makes a new one each time, so it never reuses).
+class KeptClient {
+  asio::io_context ioc_;  // first: the client is made on it
+
+ public:
+  http::Client client{ioc_.get_executor()};
+
+  bgsync::proto::Result<http::Response> send(const http::Request& request) {
+    std::optional<bgsync::proto::Result<http::Response>> result;
+    asio::co_spawn(
+        ioc_, [&]() -> asio::awaitable<void> { result = co_await client.send(request); },
+        [this](std::exception_ptr e) {
+          ioc_.stop();
+          if (e) std::rethrow_exception(e);
+        });
+    ioc_.restart();
+    ioc_.run_for(20s);
+    if (!result) throw std::runtime_error("Client::send did not complete within the test's limit");
+    return std::move(*result);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sequential requests to one origin share one connection", "[http][keep-alive]") {
+  HttpServer server;
+  KeptClient kept;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = kept.send(make_request("POST", server.url("/p"), {}, "body " + std::to_string(i)));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  CHECK(server.connection_count() == 1);
+  REQUIRE(server.request_count() == 5);
+  CHECK(server.requests()[4].body == "body 4");
+  const auto stats = kept.client.stats();
+  CHECK(stats.requests == 5);
+  CHECK(stats.requests_reused == 4);
+  CHECK(stats.connections_opened == 1);
+}
+
+TEST_CASE("HTTPS requests reuse the TLS connection", "[http][keep-alive][tls]") {
+  const TempDir dir;
+  const TestCa ca(dir.path());
+  const ScopedEnv trust("SSL_CERT_FILE", ca.ca_cert_path());
+  HttpServer server(HttpServerOptions{ca.server_cert_path(), ca.server_key_path()});
+  KeptClient kept;
+  for (int i = 0; i < 4; ++i) REQUIRE(kept.send(make_request("GET", server.url("/t", "localhost"))));
+  CHECK(server.connection_count() == 1);
+  CHECK(kept.client.stats().requests_reused == 3);
+}
+
+TEST_CASE("a server's Connection: close is honoured", "[http][keep-alive]") {
+  HttpServer server;
+  server.set_handler([](const RecordedRequest&) { return Reply::with_status(200, "ok", {{"Connection", "close"}}); });
+  KeptClient kept;
+  REQUIRE(kept.send(make_request("GET", server.url("/a"))));
+  REQUIRE(kept.send(make_request("GET", server.url("/b"))));
+  CHECK(server.connection_count() == 2);
+  CHECK(kept.client.stats().requests_reused == 0);
+}
+
+TEST_CASE("a connection the server closed after a keep-alive response is replaced", "[http][keep-alive]") {
+  HttpServer server;
+  // Framed as keep-alive, then the server closes anyway (as when its idle timeout fires): the
+  // client either sees the close before reusing it or has its request fail with nothing read.
+  server.set_handler([](const RecordedRequest&) { return Reply::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
+  KeptClient kept;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = kept.send(make_request("GET", server.url("/x")));
+    REQUIRE(r);
+    CHECK(r->body == "ok");
+  }
+  CHECK(server.connection_count() == 3);
+}
+
+TEST_CASE("a reused connection reset before any response: the request is made again on a new one",
+          "[http][keep-alive]") {
+  HttpServer server;
+  std::atomic<int> seen{0};
+  // The second request (on the kept connection) is answered with a reset, the rest with 200.
+  server.set_handler([&](const RecordedRequest&) { return ++seen == 2 ? Reply::reset_connection() : Reply::with_status(200); });
+  KeptClient kept;
+  REQUIRE(kept.send(make_request("POST", server.url("/1"), {}, "one")));
+  const auto second = kept.send(make_request("POST", server.url("/2"), {}, "two"));
+  REQUIRE(second);
+  CHECK(second->status == 200);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[1].connection == 1);  // the reset one
+  CHECK(requests[2].connection == 2);  // made again
+  CHECK(requests[2].body == "two");
+  const auto stats = kept.client.stats();
+  CHECK(stats.requests == 2);
+  CHECK(stats.requests_reused == 0);
+  CHECK(stats.connections_opened == 2);
+}
+
+TEST_CASE("a reset on a new connection is not made again", "[http][keep-alive]") {
+  HttpServer server;
+  server.set_handler([](const RecordedRequest&) { return Reply::reset_connection(); });
+  KeptClient kept;
+  const auto r = kept.send(make_request("POST", server.url("/"), {}, "x"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == http::errc::connection_lost);
+  CHECK(server.request_count() == 1);
+}
+
+TEST_CASE("drop_idle_connections closes the kept connections", "[http][keep-alive]") {
+  HttpServer server;
+  KeptClient kept;
+  REQUIRE(kept.send(make_request("GET", server.url("/a"))));
+  kept.client.drop_idle_connections();
+  REQUIRE(kept.send(make_request("GET", server.url("/b"))));
+  CHECK(server.connection_count() == 2);
+}
