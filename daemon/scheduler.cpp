@@ -42,6 +42,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, stor
       hosts_(executor, network),
       retry_(retry),
       parallel_(parallel),
+      slots_(executor, parallel),
       timer_(executor),
       rng_(std::random_device{}()) {}
 
@@ -57,6 +58,7 @@ void Scheduler::start(bool paused) {
 void Scheduler::network_changed(bool grew) {
   if (stopping_) return;
   hosts_.network_changed();
+  http_.drop_idle_connections();
   if (grew && probe_.verdict() != ProbeVerdict::off) {
     // A new network may be a portal: hold until the probe has seen it (probe_checked releases).
     probe_hold_ = true;
@@ -102,6 +104,10 @@ void Scheduler::note_connectivity() {
   asio::co_spawn(executor_, record_network(online_, now.reason), asio::detached);
 }
 
+std::size_t Scheduler::pipeline_depth() const noexcept {
+  return std::clamp<std::size_t>(parallel_ * 16, 64, 1024);
+}
+
 void Scheduler::wake() {
   woken_ = true;
   timer_.cancel();
@@ -123,16 +129,17 @@ asio::awaitable<void> Scheduler::run() {
   while (!stopping_) {
     woken_ = false;
     auto wake_at = std::chrono::steady_clock::time_point::max();
-    if (!paused_ && in_flight_.size() < parallel_) {
+    const auto depth = pipeline_depth();
+    if (!paused_ && in_flight_.size() < depth) {
       // Actions we decided to send but whose `sending` is not committed yet are still listed.
-      auto due = outbox_.due(parallel_ + in_flight_.size() + parking_.size());
+      auto due = outbox_.due(depth + in_flight_.size() + parking_.size());
       if (!due) {
         spdlog::error("cannot read the outbox's due index: {}", due.error().message);
         wake_at = std::chrono::steady_clock::now() + 1s;
       } else {
         const auto now = now_ms();
         for (const auto& entry : *due) {
-          if (in_flight_.size() >= parallel_) break;
+          if (in_flight_.size() >= depth) break;
           if (in_flight_.contains(entry.id) || parking_.contains(entry.id)) continue;
           if (entry.next_attempt > now) {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
@@ -160,12 +167,14 @@ asio::awaitable<void> Scheduler::run() {
 
 asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
   auto signal = in_flight_.at(id);
-  struct Done {  // however the attempt ends, free its slot and look for more work
+  struct Done {  // however the attempt ends, free its place and look for more work
     Scheduler& s;
     proto::ActionId id;
+    bool retry = false;  // its next attempt is due at a time the last look did not know
     ~Done() {
       s.in_flight_.erase(id);
-      if (!s.stopping_) s.wake();
+      // Looking reads the due index: once per quarter of the pipeline, not once per action.
+      if (!s.stopping_ && (retry || s.in_flight_.size() <= s.pipeline_depth() * 3 / 4)) s.wake();
     }
   } done{*this, id};
 
@@ -179,6 +188,18 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
   }
   proto::Action action = std::move(*marked);
   const auto id_text = action.id.to_string();
+
+  // A request slot; without one (stopping) the action stays `sending`, queued again at next start.
+  auto acquiring = slots_.acquire(signal->slot());
+  bool holding = co_await std::move(acquiring);
+  struct Slot {
+    SendSlots& slots;
+    bool& held;
+    ~Slot() {
+      if (held) slots.release();
+    }
+  } slot{slots_, holding};
+  if (!holding) co_return;
 
   store::AttemptResult result;
   Verdict verdict = Verdict::retry;
@@ -196,6 +217,8 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
     auto sending = asio::co_spawn(executor_, http_.send(request),
                                   asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
     auto response = co_await std::move(sending);
+    slots_.release();  // the wire is free for the next one while this outcome is recorded
+    holding = false;
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (stopping_) co_return;  // left `sending`: queued again at the next start
     if (response) {
@@ -207,8 +230,11 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
       }
       result.headers = std::move(response->headers);
       result.body = std::move(response->body);
-      spdlog::info("action {}: {} {} -> {} in {} ms (attempt {})", id_text, action.method, action.url, response->status,
-                   took.count(), action.attempts);
+      // Successes are in the event log (syncctl watch, list); a line each would cost more than
+      // the send at drain rates.
+      spdlog::log(verdict == Verdict::sent ? spdlog::level::debug : spdlog::level::info,
+                  "action {}: {} {} -> {} in {} ms (attempt {})", id_text, action.method, action.url, response->status,
+                  took.count(), action.attempts);
     } else {
       result.error = response.error().message;
       verdict = response.error().code == http::errc::bad_url ? Verdict::failed : Verdict::retry;
@@ -220,6 +246,7 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
     }
   }
   if (verdict == Verdict::retry) {
+    done.retry = true;
     auto d = delay.value_or(retry_.backoff(action.attempts, rng_));
     delay = std::min(d, retry_.retry_after_cap);
   }

@@ -15,7 +15,9 @@
 // a portal is answered by the portal (a redirect, a login page), not by its server.
 //
 // An attempt is: mark `sending` (durable, attempt counted) -> HTTP request -> mark `sent`,
-// `failed`, or `queued` again with a backoff. If the daemon dies in between, the outbox finds the
+// `failed`, or `queued` again with a backoff. Both marks are group commits, so the scheduler keeps
+// many more actions in flight (pipeline_depth) than requests on the wire (`parallel`, SendSlots):
+// a drain then costs a few fsyncs per batch of actions instead of per action. If the daemon dies in between, the outbox finds the
 // action in `sending` at start-up and queues it again: delivery is at-least-once, and every
 // attempt of an action carries the same Idempotency-Key so servers can make it exactly-once.
 #pragma once
@@ -38,6 +40,7 @@
 #include "daemon/net/host_learner.hpp"
 #include "daemon/net/network_watcher.hpp"
 #include "daemon/retry_policy.hpp"
+#include "daemon/send_slots.hpp"
 
 namespace bgsync::store {
 class Outbox;
@@ -76,6 +79,7 @@ class Scheduler {
   void set_retry(const RetryPolicy& retry) { retry_ = retry; }
   void set_parallel(std::size_t parallel) {
     parallel_ = parallel;
+    slots_.set_limit(parallel);
     wake();
   }
   // Stops the loop and aborts attempts on the wire; those stay `sending` in the outbox and are
@@ -93,6 +97,8 @@ class Scheduler {
   void learn_host(const std::string& destination);
   // Records a `network` event if connectivity() flipped.
   void note_connectivity();
+  // Actions between due and recorded at most; enough that each group commit carries many.
+  std::size_t pipeline_depth() const noexcept;
 
   boost::asio::any_io_executor executor_;
   store::Outbox& outbox_;
@@ -103,6 +109,7 @@ class Scheduler {
   net::HostLearner hosts_;
   RetryPolicy retry_;
   std::size_t parallel_;
+  SendSlots slots_;  // requests on the wire
   boost::asio::steady_timer timer_;
   bool paused_ = false;
   bool stopping_ = false;
