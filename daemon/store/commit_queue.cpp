@@ -1,8 +1,12 @@
 // Group commit. Callers on the io thread hand jobs to one writer thread through a mutex-guarded
-// queue. The writer takes everything queued (up to max_batch), runs it in ONE WriteTxn, commits
-// (one fsync), then posts back to the completions executor: on_commit with the batch's events
-// first, then each job's completion, in submission order. While it commits, new jobs pile up
-// and form the next batch, so the fsync rate adapts to load instead of bounding throughput.
+// queue. The writer takes everything queued (up to max_batch), runs it in ONE WriteTxn, commits,
+// and once that is durable posts back to the completions executor: on_commit with the batch's
+// events first, then each job's completion, in submission order. While it commits, new jobs pile
+// up and form the next batch, so the fsync rate adapts to load instead of bounding throughput.
+//
+// Durable means flushed twice: a commit flushes its data pages, and its meta page (MDB_NOMETASYNC)
+// with the next flush. So a committed batch is held until the next batch's commit, or, when no
+// next batch is waiting, an explicit sync: under load one flush per batch, alone two, as before.
 //
 // Failure isolation: a job's own error (or exception, reported as `internal`) touches only that
 // job, because WriteTxn operations write nothing when they fail for a reason of their own. An
@@ -93,10 +97,17 @@ struct CommitQueue::Impl {
   }
 
   void run_writer() {
+    Committed held;  // committed, not yet durable
     for (;;) {
       std::vector<Pending> batch;
       {
         std::unique_lock lock(mutex);
+        if (pending.empty() && !held.batch.empty()) {
+          // Nothing to ride on: flush now rather than keep the held batch waiting.
+          lock.unlock();
+          release(held, outbox.sync());
+          continue;
+        }
         wake.wait(lock, [&] { return stopping || !pending.empty(); });
         if (pending.empty()) return;  // stopping, and everything queued before stop() is done
         const std::size_t n = std::min(pending.size(), max_batch);
@@ -104,41 +115,64 @@ struct CommitQueue::Impl {
         std::move(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
       }
-      run_batch(batch);
+      Committed committed = run_batch(std::move(batch));
+      if (!held.batch.empty()) {
+        // This commit's flush carried the held batch's meta page, unless it failed before flushing.
+        release(held, committed.failure ? outbox.sync() : Result<void>{});
+      }
+      if (committed.failure) {
+        release(committed, *committed.failure);
+      } else {
+        held = std::move(committed);
+      }
     }
   }
 
-  void run_batch(std::vector<Pending>& batch) {
+  struct Committed {
+    std::vector<Pending> batch;
     std::vector<Result<void>> results;
-    results.reserve(batch.size());
-    std::optional<proto::Error> failure;
     std::vector<Event> events;
+    std::optional<proto::Error> failure;
+  };
+
+  Committed run_batch(std::vector<Pending> batch) {
+    Committed out;
+    out.results.reserve(batch.size());
     try {
       WriteTxn txn(outbox);
       for (auto& p : batch) {
-        results.push_back(run_one(p.job, txn));
+        out.results.push_back(run_one(p.job, txn));
         if (txn.poisoned()) break;
       }
       // On a poisoned transaction commit() aborts and returns the error that poisoned it.
       if (auto committed = txn.commit(); !committed) {
-        failure = committed.error();
+        out.failure = committed.error();
       } else {
-        events = txn.events();
+        out.events = txn.events();
       }
     } catch (const std::system_error& e) {
-      failure = proto::make_error(proto::errc::storage_error, e.what());
+      out.failure = proto::make_error(proto::errc::storage_error, e.what());
     } catch (const std::exception& e) {
-      failure = proto::make_error(proto::errc::internal, std::string("the outbox writer failed: ") + e.what());
+      out.failure = proto::make_error(proto::errc::internal, std::string("the outbox writer failed: ") + e.what());
     }
-    if (!failure) {
+    out.batch = std::move(batch);
+    return out;
+  }
+
+  // Hands a batch's outcome to its jobs: `durable` says whether its commit is on disk; an error
+  // there fails every job of the batch, since none of it can be promised.
+  void release(Committed& c, Result<void> durable) {
+    if (!durable && !c.failure) c.failure = durable.error();
+    if (!c.failure) {
       batches.fetch_add(1, std::memory_order_relaxed);
       if (on_commit) {
-        asio::post(completions, [f = on_commit, events = std::move(events)]() mutable { f(std::move(events)); });
+        asio::post(completions, [f = on_commit, events = std::move(c.events)]() mutable { f(std::move(events)); });
       }
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      finish(batch[i], failure ? Result<void>(*failure) : std::move(results[i]));
+    for (std::size_t i = 0; i < c.batch.size(); ++i) {
+      finish(c.batch[i], c.failure ? Result<void>(*c.failure) : std::move(c.results[i]));
     }
+    c = Committed{};
   }
 
   Outbox& outbox;

@@ -53,6 +53,7 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
     if (!recovered) return recovered.error();
     if (*recovered > 0) {
       if (auto r = writer.commit(); !r) return r.error();
+      if (int rc = mdb_env_sync(impl->store.env.get(), 1); rc != 0) return impl->store.error(rc, "flush the recovery");
     }
     impl->recovered = *recovered;
   } catch (const std::system_error& e) {
@@ -62,6 +63,11 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
 }
 
 std::size_t Outbox::recovered() const noexcept { return impl_->recovered; }
+
+Result<void> Outbox::sync() {
+  if (int rc = mdb_env_sync(impl_->store.env.get(), 1); rc != 0) return impl_->store.error(rc, "flush the outbox");
+  return {};
+}
 
 Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   const detail::Store& store = impl_->store;

@@ -82,6 +82,11 @@ class Outbox {
   // How many actions open() found in `sending` and re-queued.
   std::size_t recovered() const noexcept;
 
+  // Makes every committed transaction durable: a commit flushes its data but its meta page only
+  // with the next commit's flush (MDB_NOMETASYNC), so the last one needs this. The commit queue
+  // calls it; nothing else writes. Errors: storage_error.
+  Result<void> sync();
+
   // ---- reads: callable from any thread, each in its own read transaction -------------------
   // get() and list() fill Action::waiting for queued actions as of the read (now = the system
   // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >

@@ -62,7 +62,10 @@ class Harness {
   // Stops the probe and lets the io_context run out of work: it returns only once every timer and
   // request of the probe has finished.
   void finish() {
-    call([this] { probe_.stop(); });
+    call([this] {
+      probe_.stop();
+      client_.drop_idle_connections();  // and with them the timer that would close them later
+    });
     work_.reset();
     thread_.join();
   }
