@@ -145,9 +145,9 @@ asio::awaitable<void> Scheduler::run() {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
             break;
           }
-          auto action = outbox_.get(entry.id);
-          if (!action || !*action) continue;  // gone since due() read it
-          auto destination = destination_of((*action)->url);
+          auto url = outbox_.url_of(entry.id);
+          if (!url || !*url) continue;  // gone since due() read it
+          auto destination = destination_of(**url);
           if (!reach(destination).reachable) {
             learn_host(destination);
             parking_.insert(entry.id);
@@ -209,7 +209,8 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
     result.error = "held back: sending was paused";
     delay = 0ms;
   } else {
-    http::Request request{action.method, action.url, action.headers, action.body};
+    // The action's headers and body are needed only for the request: moved, not copied.
+    http::Request request{action.method, action.url, std::move(action.headers), std::move(action.body)};
     if (!http::find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
     spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
     const auto started = std::chrono::steady_clock::now();

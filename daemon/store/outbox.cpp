@@ -88,6 +88,18 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   return std::optional<Action>{std::move(stored->action)};
 }
 
+Result<std::optional<std::string>> Outbox::url_of(const ActionId& id) const {
+  const detail::Store& store = impl_->store;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+  if (!bytes) return bytes.error();
+  if (!*bytes) return std::optional<std::string>{};
+  auto url = record::decode_url(**bytes);
+  if (!url) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
+  return url;
+}
+
 // Filters scan the actions in id order, decoding each: fine for a listing a person pages
 // through, and it keeps the write path free of per-app/per-state indexes. Nothing hot calls it.
 // Each listed queued action costs one more tagq seek, for its `waiting`.

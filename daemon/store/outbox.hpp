@@ -92,6 +92,9 @@ class Outbox {
   // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >
   // none. Each costs at most one tagq seek per action.
   Result<std::optional<Action>> get(const ActionId& id) const;
+  // Only its URL (nullopt: no such action): what the scheduler needs to decide where it goes,
+  // without decoding its body for each action it looks at.
+  Result<std::optional<std::string>> url_of(const ActionId& id) const;
   Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
   Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
   Result<bool> paused() const;

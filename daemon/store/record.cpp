@@ -56,6 +56,25 @@ std::string encode_action(const StoredAction& stored) {
   return w.take();
 }
 
+std::optional<std::string> decode_url(std::string_view bytes) {
+  Reader r(bytes);
+  const std::uint8_t format = r.u8();
+  if (format != 1 && format != 2) return std::nullopt;
+  // order, state, attempts, created, updated, flags, next attempt, status; then app, tag, method.
+  r.u64();
+  r.u8();
+  r.u32();
+  r.i64();
+  r.i64();
+  r.u8();
+  r.i64();
+  r.i32();
+  for (int skipped = 0; skipped < 3; ++skipped) r.str();
+  auto url = r.str();
+  if (!r.ok()) return std::nullopt;
+  return url;
+}
+
 std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes) {
   Reader r(bytes);
   const std::uint8_t format = r.u8();

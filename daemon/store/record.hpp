@@ -32,6 +32,8 @@ struct StoredAction {
 // The id is the key, so it is not repeated in the value; likewise an event's seq.
 std::string encode_action(const StoredAction& stored);
 std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes);
+// Just the URL of an encoded action, without copying its headers and body.
+std::optional<std::string> decode_url(std::string_view bytes);
 std::string encode_event(const proto::Event& event);
 std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view bytes);
 

@@ -89,6 +89,19 @@ TEST_CASE("action records round-trip", "[store][record]") {
   }
 }
 
+TEST_CASE("decode_url reads only the URL of an action record", "[store][record]") {
+  StoredAction s = full_action();
+  const std::string bytes = record::encode_action(s);
+  REQUIRE(record::decode_url(bytes) == s.action.url);
+  s.parked = "example.com";
+  REQUIRE(record::decode_url(record::encode_action(s)) == s.action.url);
+  // Cut inside the URL: not a record.
+  const auto url_at = bytes.find(s.action.url);
+  REQUIRE(url_at != std::string::npos);
+  REQUIRE_FALSE(record::decode_url(bytes.substr(0, url_at + 1)));
+  REQUIRE_FALSE(record::decode_url(""));
+}
+
 // A `network` event written and read back, checked to keep its type, online flag and reason.
 Event network_event_round_trip(bool online) {
   Event net;
