@@ -89,6 +89,34 @@ TEST_CASE("paused, nothing leaves - resumed, a tag drains in enqueue order", "[e
   for (const auto& id : ids) CHECK(wait_for_state(client, id, ActionState::sent));
 }
 
+TEST_CASE("a drain shares keep-alive connections, at most --parallel of them", "[e2e][delivery][keep-alive]") {
+  HttpServer server;
+  // Slow enough answers that requests overlap, so the bound is exercised.
+  server.set_handler([](const RecordedRequest&) {
+    auto r = Reply::with_status(204);
+    r.delay = 5ms;
+    return r;
+  });
+  DaemonProcess daemon;
+  daemon.start({"--parallel", "4"});
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+  constexpr int count = 60;
+  for (int i = 0; i < count; ++i) enqueue_ok(client, post(server.url("/inbox"), std::to_string(i)));
+  REQUIRE(client.resume());
+
+  REQUIRE(server.wait_for_requests(count, 20s));
+  const bool all_sent = wait_until(
+      [&] {
+        auto status = client.status();
+        return status && status->counts[ActionState::sent] == count;
+      },
+      10s);
+  REQUIRE(all_sent);
+  // One request at a time per HTTP/1.1 connection: 4 connections bound requests on the wire to 4.
+  CHECK(server.connection_count() <= 4);
+}
+
 TEST_CASE("pause survives a restart of the daemon", "[e2e][delivery]") {
   HttpServer server;
   DaemonProcess daemon;
