@@ -23,7 +23,7 @@ std::string fixed(double v, int decimals) {
 
 // Sub-millisecond baselines need two decimals to be told apart; large or whole figures need none.
 std::string quantity(double v, const std::string& unit) {
-  return fixed(v, std::abs(v) >= 100 || v == std::round(v) ? 0 : 2) + " " + unit;
+  return fixed(v, std::abs(v) >= 100 || v == std::round(v) ? 0 : 2) + (unit.empty() ? "" : " " + unit);
 }
 
 // Columns are padded by what a terminal shows, not by bytes: figure names contain "→".
@@ -54,7 +54,15 @@ std::string json_string(const std::string& s) { return boost::json::serialize(bo
 
 std::optional<bool> Figure::met() const {
   if (!target) return std::nullopt;
-  return value <= *target;
+  switch (goal) {
+    case Goal::at_most: return value <= *target;
+    case Goal::at_least: return value >= *target;
+    case Goal::ratio_at_least: {
+      const auto r = ratio();
+      return r && *r >= *target;
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<double> Figure::ratio() const {
@@ -75,20 +83,69 @@ std::vector<Figure> summarize(const std::string& what, const std::vector<double>
   const auto figure = [&](const char* suffix, double q, std::optional<double> target) {
     std::optional<double> base;
     if (!baseline.empty()) base = percentile(baseline, q);
-    return Figure{what + " " + suffix, percentile(samples, q), unit, target, base};
+    Figure f;
+    f.name = what + " " + suffix;
+    f.value = percentile(samples, q);
+    f.unit = unit;
+    f.target = target;
+    f.baseline = base;
+    return f;
   };
   return {figure("min", 0.0, std::nullopt), figure("p50", 0.5, p50_target), figure("p99", 0.99, p99_target),
           figure("max", 1.0, std::nullopt)};
 }
 
+Figure repeated(const std::string& name, const std::vector<double>& samples, const std::vector<double>& baseline,
+                const std::string& unit, std::optional<double> target, Goal goal) {
+  Figure f;
+  f.name = name;
+  f.value = percentile(samples, 0.5);
+  f.unit = unit;
+  f.target = target;
+  f.goal = goal;
+  if (!baseline.empty()) f.baseline = percentile(baseline, 0.5);
+  f.min = *std::min_element(samples.begin(), samples.end());
+  f.max = *std::max_element(samples.begin(), samples.end());
+  f.runs = static_cast<int>(samples.size());
+  return f;
+}
+
+namespace {
+
+std::string target_text(const Figure& f) {
+  if (!f.target) return "-";
+  switch (f.goal) {
+    case Goal::at_most: return "<= " + quantity(*f.target, f.unit);
+    case Goal::at_least: return ">= " + quantity(*f.target, f.unit);
+    case Goal::ratio_at_least: return ">= " + fixed(*f.target, *f.target == std::round(*f.target) ? 0 : 2) + "x";
+  }
+  return "-";
+}
+
+std::string goal_name(Goal goal) {
+  switch (goal) {
+    case Goal::at_most: return "at_most";
+    case Goal::at_least: return "at_least";
+    case Goal::ratio_at_least: return "ratio_at_least";
+  }
+  return "";
+}
+
+// Ratios of rates near 1 and of latencies far from it both need to be readable.
+std::string ratio_text(double r) { return fixed(r, r < 10 ? 2 : 1) + "x"; }
+
+}  // namespace
+
 void print_table(std::ostream& out, const std::vector<Figure>& figures) {
-  std::vector<std::vector<std::string>> rows{{"figure", "bgsync", "baseline", "ratio", "target", "met"}};
+  std::vector<std::vector<std::string>> rows{{"figure", "bgsync", "min..max (runs)", "baseline", "ratio", "target", "met"}};
   for (const auto& f : figures) {
     const auto met = f.met();
     const auto ratio = f.ratio();
-    rows.push_back({f.name, quantity(f.value, f.unit), f.baseline ? quantity(*f.baseline, f.unit) : "-",
-                    ratio ? fixed(*ratio, 1) + "x" : "-", f.target ? "<= " + quantity(*f.target, f.unit) : "-",
-                    met ? (*met ? "yes" : "NO") : "-"});
+    const std::string range = f.min && f.max ? quantity(*f.min, "") + ".." + quantity(*f.max, "") +
+                                                   "(" + std::to_string(f.runs) + ")"
+                                             : "-";
+    rows.push_back({f.name, quantity(f.value, f.unit), range, f.baseline ? quantity(*f.baseline, f.unit) : "-",
+                    ratio ? ratio_text(*ratio) : "-", target_text(f), met ? (*met ? "yes" : "NO") : "-"});
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -109,9 +166,10 @@ void write_json(const std::string& path, const std::vector<Figure>& figures) {
     const auto& f = figures[i];
     const auto met = f.met();
     out << (i == 0 ? "\n" : ",\n") << "{\"figure\":" << json_string(f.name) << ",\"value\":" << json_number(f.value)
-        << ",\"unit\":" << json_string(f.unit) << ",\"baseline\":" << json_number(f.baseline)
+        << ",\"unit\":" << json_string(f.unit) << ",\"min\":" << json_number(f.min)
+        << ",\"max\":" << json_number(f.max) << ",\"runs\":" << f.runs << ",\"baseline\":" << json_number(f.baseline)
         << ",\"ratio\":" << json_number(f.ratio()) << ",\"target\":" << json_number(f.target)
-        << ",\"met\":" << (met ? (*met ? "true" : "false") : "null") << "}";
+        << ",\"goal\":" << (f.target ? json_string(goal_name(f.goal)) : "null") << ",\"met\":" << (met ? (*met ? "true" : "false") : "null") << "}";
   }
   out << "\n]\n";
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
