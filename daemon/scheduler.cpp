@@ -145,9 +145,11 @@ asio::awaitable<void> Scheduler::run() {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
             break;
           }
-          auto url = outbox_.url_of(entry.id);
-          if (!url || !*url) continue;  // gone since due() read it
-          auto destination = destination_of(**url);
+          auto route = outbox_.route_of(entry.id);
+          if (!route || !*route) continue;  // gone since due() read it
+          // Past --parallel, the pipeline also stops at a memory budget: actions can be large.
+          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + (*route)->record_bytes > max_pipeline_bytes) break;
+          auto destination = destination_of((*route)->url);
           if (!reach(destination).reachable) {
             learn_host(destination);
             parking_.insert(entry.id);
@@ -155,7 +157,8 @@ asio::awaitable<void> Scheduler::run() {
             continue;
           }
           in_flight_.emplace(entry.id, std::make_shared<asio::cancellation_signal>());
-          asio::co_spawn(executor_, attempt(entry.id), asio::detached);
+          pipeline_bytes_ += (*route)->record_bytes;
+          asio::co_spawn(executor_, attempt(entry.id, (*route)->record_bytes), asio::detached);
         }
       }
     }
@@ -165,18 +168,20 @@ asio::awaitable<void> Scheduler::run() {
   }
 }
 
-asio::awaitable<void> Scheduler::attempt(proto::ActionId id) {
+asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes) {
   auto signal = in_flight_.at(id);
   struct Done {  // however the attempt ends, free its place and look for more work
     Scheduler& s;
     proto::ActionId id;
+    std::size_t bytes;
     bool retry = false;  // its next attempt is due at a time the last look did not know
     ~Done() {
       s.in_flight_.erase(id);
+      s.pipeline_bytes_ -= bytes;
       // Looking reads the due index: once per quarter of the pipeline, not once per action.
       if (!s.stopping_ && (retry || s.in_flight_.size() <= s.pipeline_depth() * 3 / 4)) s.wake();
     }
-  } done{*this, id};
+  } done{*this, id, bytes};
 
   // Jobs and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a
   // co_await expression twice.

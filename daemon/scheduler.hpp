@@ -16,8 +16,8 @@
 //
 // An attempt is: mark `sending` (durable, attempt counted) -> HTTP request -> mark `sent`,
 // `failed`, or `queued` again with a backoff. Both marks are group commits, so the scheduler keeps
-// many more actions in flight (pipeline_depth) than requests on the wire (`parallel`, SendSlots):
-// a drain then costs a few fsyncs per batch of actions instead of per action. If the daemon dies in between, the outbox finds the
+// many more actions in flight (pipeline_depth, within a memory budget) than requests on the wire
+// (`parallel`, SendSlots): a drain then costs a few fsyncs per batch of actions, not per action. If the daemon dies in between, the outbox finds the
 // action in `sending` at start-up and queues it again: delivery is at-least-once, and every
 // attempt of an action carries the same Idempotency-Key so servers can make it exactly-once.
 #pragma once
@@ -89,7 +89,7 @@ class Scheduler {
 
  private:
   boost::asio::awaitable<void> run();
-  boost::asio::awaitable<void> attempt(proto::ActionId id);
+  boost::asio::awaitable<void> attempt(proto::ActionId id, std::size_t bytes);
   boost::asio::awaitable<void> park(proto::ActionId id, std::string destination);
   boost::asio::awaitable<void> release_parked();
   boost::asio::awaitable<void> record_network(bool online, std::string reason);
@@ -118,6 +118,10 @@ class Scheduler {
   // Actions between the decision to send and the recorded outcome, with the signal that aborts
   // their HTTP request on stop().
   std::map<proto::ActionId, std::shared_ptr<boost::asio::cancellation_signal>> in_flight_;
+  // Their records' sizes: beyond --parallel actions, the pipeline admits more only within
+  // max_pipeline_bytes, so that a queue of large bodies does not sit in memory 1024 at a time.
+  std::size_t pipeline_bytes_ = 0;
+  static constexpr std::size_t max_pipeline_bytes = 32 * 1024 * 1024;
   // Actions whose park is being committed (still listed in `due` until it is).
   std::set<proto::ActionId> parking_;
   bool online_ = true;  // as last reported in a `network` event

@@ -88,16 +88,16 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   return std::optional<Action>{std::move(stored->action)};
 }
 
-Result<std::optional<std::string>> Outbox::url_of(const ActionId& id) const {
+Result<std::optional<ActionRoute>> Outbox::route_of(const ActionId& id) const {
   const detail::Store& store = impl_->store;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
   if (!bytes) return bytes.error();
-  if (!*bytes) return std::optional<std::string>{};
+  if (!*bytes) return std::optional<ActionRoute>{};
   auto url = record::decode_url(**bytes);
   if (!url) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
-  return url;
+  return std::optional<ActionRoute>{ActionRoute{std::move(*url), (*bytes)->size()}};
 }
 
 // Filters scan the actions in id order, decoding each: fine for a listing a person pages

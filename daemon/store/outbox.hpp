@@ -50,6 +50,13 @@ struct DueEntry {
   ActionId id;
 };
 
+// Where a due action goes, and how large its record is (about what it holds in memory while
+// being sent): what the scheduler looks at before deciding to send it.
+struct ActionRoute {
+  std::string url;
+  std::size_t record_bytes = 0;
+};
+
 // What an HTTP attempt produced, to record on the action.
 struct AttemptResult {
   std::optional<int> status;        // set when a response arrived; unset: a network-level error
@@ -92,9 +99,8 @@ class Outbox {
   // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >
   // none. Each costs at most one tagq seek per action.
   Result<std::optional<Action>> get(const ActionId& id) const;
-  // Only its URL (nullopt: no such action): what the scheduler needs to decide where it goes,
-  // without decoding its body for each action it looks at.
-  Result<std::optional<std::string>> url_of(const ActionId& id) const;
+  // Its URL and record size (nullopt: no such action), without decoding its body.
+  Result<std::optional<ActionRoute>> route_of(const ActionId& id) const;
   Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
   Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
   Result<bool> paused() const;
