@@ -25,7 +25,7 @@ bool still_open(Connection& c) {
 }  // namespace
 
 ConnectionPool::ConnectionPool(boost::asio::any_io_executor executor, Limits limits)
-    : executor_(executor), limits_(limits), sweeper_(executor) {}
+    : limits_(limits), sweeper_(std::move(executor)) {}
 
 ConnectionPool::~ConnectionPool() = default;
 

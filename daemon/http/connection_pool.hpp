@@ -60,13 +60,10 @@ class ConnectionPool {
   // Also stops the sweep timer, which otherwise keeps the io_context busy while any are idle.
   void clear();
 
-  std::size_t idle() const noexcept { return idle_count_; }
-
  private:
   void schedule_sweep();
   void sweep();
 
-  boost::asio::any_io_executor executor_;
   Limits limits_;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // oldest first
   std::size_t idle_count_ = 0;

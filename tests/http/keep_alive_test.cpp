@@ -10,50 +10,19 @@
 #include "tests/support/test_util.hpp"
 
 #include <atomic>
-#include <optional>
-#include <stdexcept>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
-namespace asio = boost::asio;
 namespace http = bgsync::http;
 using bgsync::test::HttpServer;
 using bgsync::test::HttpServerOptions;
+using bgsync::test::KeptClient;
 using bgsync::test::make_request;
 using bgsync::test::RecordedRequest;
 using bgsync::test::Reply;
 using bgsync::test::ScopedEnv;
 using bgsync::test::TempDir;
 using bgsync::test::TestCa;
-using namespace std::chrono_literals;
-
-namespace {
-
-// One Client kept across requests (send_once makes a new one each time, so it never reuses).
-class KeptClient {
-  asio::io_context ioc_;  // first: the client is made on it
-
- public:
-  http::Client client{ioc_.get_executor()};
-
-  bgsync::proto::Result<http::Response> send(const http::Request& request) {
-    std::optional<bgsync::proto::Result<http::Response>> result;
-    asio::co_spawn(
-        ioc_, [&]() -> asio::awaitable<void> { result = co_await client.send(request); },
-        [this](std::exception_ptr e) {
-          ioc_.stop();
-          if (e) std::rethrow_exception(e);
-        });
-    ioc_.restart();
-    ioc_.run_for(20s);
-    if (!result) throw std::runtime_error("Client::send did not complete within the test's limit");
-    return std::move(*result);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("sequential requests to one origin share one connection", "[http][keep-alive]") {
   HttpServer server;
