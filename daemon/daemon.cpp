@@ -124,6 +124,9 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::error("cannot open the outbox: {}", outbox.error().message);
     return 1;
   }
+  if ((*outbox)->replayed() > 0) {
+    spdlog::info("applied {} journal records acknowledged before the daemon stopped", (*outbox)->replayed());
+  }
   if ((*outbox)->recovered() > 0) {
     spdlog::info("queued {} actions again that were being sent when the daemon stopped", (*outbox)->recovered());
   }

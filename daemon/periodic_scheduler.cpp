@@ -144,6 +144,10 @@ asio::awaitable<void> PeriodicScheduler::run() {
   while (!stopping_) {
     woken_ = false;
     auto wake_at = Steady::time_point::max();
+    auto seen = co_await commits_.visible();
+    if (!seen) {
+      spdlog::warn("reading a periodic schedule that may be behind: {}", seen.error().message);
+    }
     const auto now = now_ms();
     auto due = outbox_.periodic_due(now, due_batch + running_.size());
     if (!due) {

@@ -131,7 +131,10 @@ asio::awaitable<void> Scheduler::run() {
     auto wake_at = std::chrono::steady_clock::time_point::max();
     const auto depth = pipeline_depth();
     if (!paused_ && in_flight_.size() < depth) {
-      // Actions we decided to send but whose `sending` is not committed yet are still listed.
+      // The due index as of every change acknowledged so far, our own included. Actions we decided
+      // to send but whose `sending` is not acknowledged yet are still listed.
+      auto seen = co_await commits_.visible();
+      if (!seen) spdlog::warn("reading a due index that may be behind: {}", seen.error().message);
       auto due = outbox_.due(depth + in_flight_.size() + parking_.size());
       if (!due) {
         spdlog::error("cannot read the outbox's due index: {}", due.error().message);
@@ -296,6 +299,11 @@ asio::awaitable<void> Scheduler::park(proto::ActionId id, std::string destinatio
 
 asio::awaitable<void> Scheduler::release_parked() {
   constexpr std::size_t step = 1000;  // per transaction, so one release never holds the writer long
+  auto seen = co_await commits_.visible();
+  if (!seen) {
+    spdlog::error("cannot read parked destinations: {}", seen.error().message);
+    co_return;
+  }
   auto destinations = outbox_.parked_destinations();
   if (!destinations) {
     spdlog::error("cannot read parked destinations: {}", destinations.error().message);
@@ -319,7 +327,12 @@ asio::awaitable<void> Scheduler::release_parked() {
   }
   // Each step clears up to `step` marks (re-keying those still backing off), so this ends.
   std::size_t reset = 0;
-  for (auto marks = outbox_.network_backoff_marks(); marks && *marks > 0; marks = outbox_.network_backoff_marks()) {
+  for (;;) {
+    // The count as of the last step's change: without the barrier it could be the stale one, for ever.
+    auto visible = co_await commits_.visible();
+    if (!visible) co_return;
+    auto marks = outbox_.network_backoff_marks();
+    if (!marks || *marks == 0) break;
     store::CommitQueue::Job<std::size_t> job = [](store::WriteTxn& txn) {
       return txn.reset_network_backoff(now_ms(), step);
     };

@@ -32,6 +32,8 @@ proto::Error no_such(const proto::PeriodicRef& ref) {
 // The registration as stored now, described for a reply.
 boost::asio::awaitable<proto::Result<proto::PeriodicRegistration>> current(Services& services,
                                                                            const proto::PeriodicRef& ref) {
+  auto seen = co_await services.commits.visible();
+  if (!seen) co_return seen.error();
   auto listed = services.outbox.periodic_get(ref.app, ref.tag);
   if (!listed) co_return listed.error();
   if (!*listed) co_return no_such(ref);
@@ -71,6 +73,8 @@ HandlerResult handle_periodic_list(RequestContext& ctx, const boost::json::objec
   if (!query) co_return query.error();
   std::optional<std::string_view> app;
   if (query->app) app = *query->app;
+  auto seen = co_await ctx.services.commits.visible();
+  if (!seen) co_return seen.error();
   auto listed = ctx.services.outbox.periodic_list(app, max_listed);
   if (!listed) co_return listed.error();
   auto registrations = co_await ctx.services.periodic.describe(std::move(*listed));
@@ -112,6 +116,8 @@ HandlerResult handle_periodic_run(RequestContext& ctx, const boost::json::object
 HandlerResult handle_cache_get(RequestContext& ctx, const boost::json::object& message) {
   auto ref = proto::parse_periodic_ref(message);
   if (!ref) co_return ref.error();
+  auto seen = co_await ctx.services.commits.visible();
+  if (!seen) co_return seen.error();
   auto listed = ctx.services.outbox.periodic_get(ref->app, ref->tag);
   if (!listed) co_return listed.error();
   if (!*listed) co_return no_such(*ref);

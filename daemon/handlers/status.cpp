@@ -2,12 +2,16 @@
 #include "daemon/handlers/handlers.hpp"
 
 #include "daemon/scheduler.hpp"
+#include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
 
 HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
   auto& outbox = ctx.services.outbox;
+  // Reads after a barrier: every change acknowledged before this request is visible.
+  auto seen = co_await ctx.services.commits.visible();
+  if (!seen) co_return seen.error();
   proto::Status status;
   status.version = BGSYNC_VERSION;
   const auto reach = ctx.services.scheduler.connectivity();

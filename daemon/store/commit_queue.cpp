@@ -1,20 +1,22 @@
 // Group commit. Callers on the io thread hand jobs to one writer thread through a mutex-guarded
-// queue. The writer takes everything queued (up to max_batch), runs it in ONE WriteTxn, commits,
-// and once that is durable posts back to the completions executor: on_commit with the batch's
-// events first, then each job's completion, in submission order. While it commits, new jobs pile
-// up and form the next batch, so the fsync rate adapts to load instead of bounding throughput.
+// queue. The writer takes everything queued (up to max_batch), runs it as ONE batch of the
+// BatchWriter, which journals it and flushes the journal; then it posts each job's completion,
+// in submission order. While it flushes, new jobs pile up and form the next batch, so the flush
+// rate adapts to load instead of bounding throughput.
 //
-// Durable means flushed twice: a commit flushes its data pages, and its meta page (MDB_NOMETASYNC)
-// with the next flush. So a committed batch is held until the next batch's commit, or, when no
-// next batch is waiting, an explicit sync: under load one flush per batch, alone two, as before.
+// Publishing (the LMDB commit that lets readers see batches) happens when a reader waits in
+// visible(), when the queue has been idle for publish_idle, or when unpublished work is
+// publish_max_age old or publish_max_bytes large. Events are handed to on_commit at publish, so
+// whoever hears of an event can read it.
 //
 // Failure isolation: a job's own error (or exception, reported as `internal`) touches only that
 // job, because WriteTxn operations write nothing when they fail for a reason of their own. An
-// LMDB error poisons the transaction: the writer stops running the batch, aborts, and fails
-// every job of the batch - run or not - with that storage error, since none of it is durable.
+// LMDB error poisons the batch: the writer stops running it, the BatchWriter undoes it, and every
+// job of the batch - run or not - fails with that storage error, since none of it is stored.
 #include "daemon/store/commit_queue.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -29,14 +31,24 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "daemon/store/batch_writer.hpp"
+
 namespace bgsync::store {
 
 namespace asio = boost::asio;
 
 namespace {
 
-// Bounds one transaction's size and so the latency of the jobs queued behind it.
+// Bounds one batch's size and so the latency of the jobs queued behind it.
 constexpr std::size_t max_batch = 4096;
+
+// When batches become visible without a reader asking: soon after the writer goes idle, and at
+// the latest this old or this large (what publish() rebuilds after an error is bounded too).
+using Clock = std::chrono::steady_clock;
+constexpr auto publish_idle = std::chrono::milliseconds(1);
+constexpr auto publish_max_age = std::chrono::milliseconds(20);
+constexpr std::size_t publish_max_bytes = std::size_t{16} << 20;
+constexpr auto publish_retry = std::chrono::milliseconds(100);
 
 using ErasedJob = std::function<Result<void>(WriteTxn&)>;
 
@@ -96,83 +108,134 @@ struct CommitQueue::Impl {
     });
   }
 
+  // A reader waiting for visibility: completed after the next publish (or at once if none is due).
+  template <class Handler>
+  void submit_barrier(Handler handler) {
+    Pending p{ErasedJob{}, asio::prefer(completions, asio::execution::outstanding_work.tracked),
+              std::make_unique<HandlerCompletion<Handler>>(std::move(handler))};
+    {
+      std::lock_guard lock(mutex);
+      if (!stopping) {
+        barriers.push_back(std::move(p));
+        wake.notify_one();
+        return;
+      }
+    }
+    // Stopping: the writer publishes everything before it exits.
+    finish(p, Result<void>{});
+  }
+
   void run_writer() {
-    Committed held;  // committed, not yet durable
+    BatchWriter writer(outbox);
+    std::vector<Event> held_events;  // of the unpublished batches
+    Clock::time_point first_unpublished{};
+    Clock::time_point last_batch{};
+    Clock::time_point retry_publish{};
+    std::optional<proto::Error> last_publish_error;
     for (;;) {
       std::vector<Pending> batch;
+      std::vector<Pending> waiting;
+      bool idle = false;
+      bool stop_now = false;
       {
         std::unique_lock lock(mutex);
-        if (pending.empty() && !held.batch.empty()) {
-          // Nothing to ride on: flush now rather than keep the held batch waiting.
-          lock.unlock();
-          release(held, outbox.sync());
-          continue;
+        auto has_work = [&] { return stopping || !pending.empty() || !barriers.empty(); };
+        if (writer.unpublished() > 0) {
+          auto deadline = std::max(std::min(last_batch + publish_idle, first_unpublished + publish_max_age), retry_publish);
+          wake.wait_until(lock, deadline, has_work);
+        } else {
+          wake.wait(lock, has_work);
         }
-        wake.wait(lock, [&] { return stopping || !pending.empty(); });
-        if (pending.empty()) return;  // stopping, and everything queued before stop() is done
         const std::size_t n = std::min(pending.size(), max_batch);
         batch.reserve(n);
         std::move(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+        waiting = std::move(barriers);
+        barriers.clear();
+        idle = pending.empty();
+        stop_now = stopping && pending.empty();
       }
-      Committed committed = run_batch(std::move(batch));
-      if (!held.batch.empty()) {
-        // This commit's flush carried the held batch's meta page, unless it failed before flushing.
-        release(held, committed.failure ? outbox.sync() : Result<void>{});
+      if (!batch.empty()) {
+        const bool had_unpublished = writer.unpublished() > 0;
+        if (run_batch(writer, batch, held_events) && !had_unpublished && writer.unpublished() > 0) {
+          first_unpublished = Clock::now();
+        }
+        last_batch = Clock::now();
       }
-      if (committed.failure) {
-        release(committed, *committed.failure);
-      } else {
-        held = std::move(committed);
+      const auto now = Clock::now();
+      const bool publish_due =
+          writer.unpublished() > 0 &&
+          (stop_now || writer.unpublished_bytes() >= publish_max_bytes ||
+           (now >= retry_publish && (!waiting.empty() || now >= first_unpublished + publish_max_age ||
+                                     (idle && now >= last_batch + publish_idle))));
+      Result<void> visible;
+      if (publish_due) {
+        visible = writer.publish();
+        if (visible) {
+          publishes.fetch_add(1, std::memory_order_relaxed);
+          published.store(ended, std::memory_order_release);
+          if (on_commit && !held_events.empty()) {
+            asio::post(completions, [f = on_commit, events = std::move(held_events)]() mutable { f(std::move(events)); });
+          }
+          held_events.clear();
+        } else {
+          retry_publish = now + publish_retry;
+        }
+      } else if (writer.unpublished() == 0) {
+        // Nothing is pending: whatever was acknowledged is visible (a batch may have written nothing).
+        published.store(ended, std::memory_order_release);
+      }
+      if (publish_due && !visible) last_publish_error = visible.error();
+      if (!waiting.empty()) {
+        // Not due only while a failed publish waits to be retried: say so rather than spin.
+        const bool answered = publish_due || writer.unpublished() == 0;
+        for (auto& w : waiting) finish(w, answered ? visible : Result<void>(*last_publish_error));
+      }
+      if (stop_now) {
+        // Makes the last publish durable. Should it fail, the journal, not restarted, still holds it all.
+        (void)outbox.sync();
+        return;
       }
     }
   }
 
-  struct Committed {
-    std::vector<Pending> batch;
+  // Runs one batch and completes its jobs. Returns whether it was journaled.
+  bool run_batch(BatchWriter& writer, std::vector<Pending>& batch, std::vector<Event>& events) {
     std::vector<Result<void>> results;
-    std::vector<Event> events;
+    results.reserve(batch.size());
     std::optional<proto::Error> failure;
-  };
-
-  Committed run_batch(std::vector<Pending> batch) {
-    Committed out;
-    out.results.reserve(batch.size());
     try {
-      WriteTxn txn(outbox);
-      for (auto& p : batch) {
-        out.results.push_back(run_one(p.job, txn));
-        if (txn.poisoned()) break;
-      }
-      // On a poisoned transaction commit() aborts and returns the error that poisoned it.
-      if (auto committed = txn.commit(); !committed) {
-        out.failure = committed.error();
+      auto txn = writer.begin();
+      if (!txn) {
+        failure = txn.error();
       } else {
-        out.events = txn.events();
+        for (auto& p : batch) {
+          results.push_back(run_one(p.job, **txn));
+          if ((*txn)->poisoned()) break;
+        }
+        // Copied before end(), which destroys the WriteTxn.
+        std::vector<Event> batch_events = (*txn)->events();
+        if (auto ended_ok = writer.end(); !ended_ok) {
+          failure = ended_ok.error();
+        } else {
+          std::move(batch_events.begin(), batch_events.end(), std::back_inserter(events));
+        }
       }
     } catch (const std::system_error& e) {
-      out.failure = proto::make_error(proto::errc::storage_error, e.what());
+      failure = proto::make_error(proto::errc::storage_error, e.what());
     } catch (const std::exception& e) {
-      out.failure = proto::make_error(proto::errc::internal, std::string("the outbox writer failed: ") + e.what());
+      failure = proto::make_error(proto::errc::internal, std::string("the outbox writer failed: ") + e.what());
     }
-    out.batch = std::move(batch);
-    return out;
-  }
-
-  // Hands a batch's outcome to its jobs: `durable` says whether its commit is on disk; an error
-  // there fails every job of the batch, since none of it can be promised.
-  void release(Committed& c, Result<void> durable) {
-    if (!durable && !c.failure) c.failure = durable.error();
-    if (!c.failure) {
+    if (!failure) {
       batches.fetch_add(1, std::memory_order_relaxed);
-      if (on_commit) {
-        asio::post(completions, [f = on_commit, events = std::move(c.events)]() mutable { f(std::move(events)); });
-      }
+      ++ended;
+      // Before the completions: a caller that saw its result and then asks visible() must wait.
+      acknowledged.store(ended, std::memory_order_release);
     }
-    for (std::size_t i = 0; i < c.batch.size(); ++i) {
-      finish(c.batch[i], c.failure ? Result<void>(*c.failure) : std::move(c.results[i]));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      finish(batch[i], failure ? Result<void>(*failure) : std::move(results[i]));
     }
-    c = Committed{};
+    return !failure;
   }
 
   Outbox& outbox;
@@ -182,11 +245,18 @@ struct CommitQueue::Impl {
   std::mutex mutex;  // guards pending and stopping
   std::condition_variable wake;
   std::deque<Pending> pending;
+  std::vector<Pending> barriers;  // visible() callers for the writer to complete
   bool stopping = false;
 
   std::mutex join_mutex;  // so that two concurrent stop()s do not both join
   std::thread writer;
   std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> publishes{0};
+  // Batches journaled (ended: the writer's own count), acknowledged and published: visible()
+  // returns at once when published has caught up with acknowledged.
+  std::uint64_t ended = 0;
+  std::atomic<std::uint64_t> acknowledged{0};
+  std::atomic<std::uint64_t> published{0};
 };
 
 CommitQueue::CommitQueue(Outbox& outbox, asio::any_io_executor completions,
@@ -209,6 +279,21 @@ void CommitQueue::stop() {
 }
 
 std::uint64_t CommitQueue::batches() const noexcept { return impl_->batches.load(std::memory_order_relaxed); }
+std::uint64_t CommitQueue::publishes() const noexcept { return impl_->publishes.load(std::memory_order_relaxed); }
+
+boost::asio::awaitable<Result<void>> CommitQueue::visible() {
+  if (impl_->published.load(std::memory_order_acquire) >= impl_->acknowledged.load(std::memory_order_acquire)) {
+    co_return Result<void>{};
+  }
+  co_return co_await await_visible();
+}
+
+boost::asio::awaitable<Result<void>> CommitQueue::await_visible() {
+  // Made in its own statement (g++ 12, see run_erased).
+  auto op = asio::async_initiate<decltype(asio::use_awaitable), void(Result<void>)>(
+      [impl = impl_](auto handler) { impl->submit_barrier(std::move(handler)); }, asio::use_awaitable);
+  co_return co_await std::move(op);
+}
 
 boost::asio::awaitable<Result<void>> CommitQueue::run(Job<void> job) { return run_erased(std::move(job)); }
 

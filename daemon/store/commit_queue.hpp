@@ -1,6 +1,7 @@
 // Group commit: every write to the outbox is a job run by one writer thread. Jobs that arrive
-// while a commit is in progress are run together in the next transaction, so durability costs
-// one fsync per batch, not per action. Completions are posted back to the daemon's io_context.
+// while a batch is being made durable are run together in the next batch, so durability costs
+// one journal flush per batch, not per action; batches reach LMDB's readers a little later, many
+// per LMDB commit (batch_writer.hpp). Completions are posted back to the daemon's io_context.
 #pragma once
 
 #include <functional>
@@ -24,7 +25,8 @@ class CommitQueue {
   using Job = std::function<Result<T>(WriteTxn&)>;
 
   // completions: the executor of the io_context that awaits jobs. on_commit (optional) is
-  // posted there after each durable commit with the batch's events, before the jobs resume.
+  // posted there each time batches become visible to readers, with their events: durable, and
+  // readable through the Outbox, so a subscriber may read what an event names.
   CommitQueue(Outbox& outbox, boost::asio::any_io_executor completions,
               std::function<void(std::vector<Event>)> on_commit = {});
   ~CommitQueue();  // stop()s
@@ -32,22 +34,30 @@ class CommitQueue {
   CommitQueue& operator=(const CommitQueue&) = delete;
 
   // Runs `job` in the next batch; resumes the caller (on the completions executor) once the
-  // batch has committed durably, or failed. After stop(): shutting_down, without running it.
+  // batch is durable, or failed. After stop(): shutting_down, without running it. The Outbox's
+  // readers may not see the change yet: await visible() before reading.
   boost::asio::awaitable<Result<void>> run(Job<void> job);
   template <class T>
   boost::asio::awaitable<Result<T>> run(Job<T> job);
+
+  // Resumes once every job completed before the call is visible to the Outbox's readers (at once
+  // when it already is). Every read that must see acknowledged writes (a client's, the
+  // scheduler's look at the due index) awaits this first. Errors: the commit's storage error.
+  boost::asio::awaitable<Result<void>> visible();
 
   // Finishes the batch in progress (and any already queued), then refuses new jobs. Joins the
   // writer thread. Safe to call twice.
   void stop();
 
-  // Batches and jobs committed so far (for logs and benchmarks).
+  // Batches made durable so far, and LMDB commits that made them visible (for logs and benchmarks).
   std::uint64_t batches() const noexcept;
+  std::uint64_t publishes() const noexcept;
 
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
   boost::asio::awaitable<Result<void>> run_erased(std::function<Result<void>(WriteTxn&)> job);
+  boost::asio::awaitable<Result<void>> await_visible();
 };
 
 template <class T>

@@ -58,7 +58,7 @@ Result<std::size_t> TxnWriter::unpark(std::string_view destination, std::size_t 
   std::vector<Entry> entries;
   if (max > 0) {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_.get(), store_.dbi.parked); rc != 0) return fail(rc, "open a parked cursor");
+    if (int rc = cursor.open(txn_, store_.dbi.parked); rc != 0) return fail(rc, "open a parked cursor");
     const std::string prefix = record::parked_prefix(destination);
     MDB_val k = lmdb::to_val(prefix);
     MDB_val v{};
@@ -91,7 +91,7 @@ Result<std::size_t> TxnWriter::reset_network_backoff(TimePoint now, std::size_t 
   std::vector<ActionId> ids;
   if (max > 0) {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_.get(), store_.dbi.netwait); rc != 0) return fail(rc, "open a netwait cursor");
+    if (int rc = cursor.open(txn_, store_.dbi.netwait); rc != 0) return fail(rc, "open a netwait cursor");
     MDB_val k{};
     MDB_val v{};
     for (int rc = cursor.get(k, v, MDB_FIRST); rc != MDB_NOTFOUND && ids.size() < max; rc = cursor.get(k, v, MDB_NEXT)) {

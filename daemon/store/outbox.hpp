@@ -75,6 +75,7 @@ struct PeriodicListed {
 };
 
 class WriteTxn;
+class BatchWriter;
 
 class Outbox {
  public:
@@ -88,10 +89,12 @@ class Outbox {
 
   // How many actions open() found in `sending` and re-queued.
   std::size_t recovered() const noexcept;
+  // How many journal records open() applied: batches acknowledged but not yet in LMDB when the
+  // last daemon stopped (see batch_writer.hpp).
+  std::size_t replayed() const noexcept;
 
   // Makes every committed transaction durable: a commit flushes its data but its meta page only
-  // with the next commit's flush (MDB_NOMETASYNC), so the last one needs this. The commit queue
-  // calls it; nothing else writes. Errors: storage_error.
+  // with the next commit's flush (MDB_NOMETASYNC), so the last one needs this. Errors: storage_error.
   Result<void> sync();
 
   // ---- reads: callable from any thread, each in its own read transaction -------------------
@@ -129,6 +132,7 @@ class Outbox {
 
  private:
   friend class WriteTxn;
+  friend class BatchWriter;
   struct Impl;
   explicit Outbox(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -206,11 +210,15 @@ class WriteTxn {
   Result<std::size_t> prune_events(TimePoint cutoff, std::size_t max);
 
   bool poisoned() const noexcept;
-  // Commits durably (fsync). Errors: storage_full, storage_error.
+  // Commits (made durable by the next commit or Outbox::sync()). Errors: storage_full, storage_error.
+  // A batch's WriteTxn is ended by its BatchWriter instead.
   Result<void> commit();
   const std::vector<Event>& events() const noexcept;
 
  private:
+  friend class BatchWriter;
+  struct Batch {};
+  WriteTxn(Outbox& outbox, void* batch_txn, Batch);  // a batch of the BatchWriter's MDB_txn
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

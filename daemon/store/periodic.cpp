@@ -40,17 +40,12 @@ Result<void> check_cache(const CacheEntry& entry) {
 
 Result<void> put(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
                  std::string_view what) {
-  MDB_val k = lmdb::to_val(key);
-  MDB_val v = lmdb::to_val(value);
-  if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != 0) return s.error(rc, what);
-  return {};
+  return s.put(txn, dbi, key, value, what);
 }
 
 // Deleting an absent key is not an error (the cache often has none).
 Result<void> del(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view what) {
-  MDB_val k = lmdb::to_val(key);
-  if (int rc = mdb_del(txn, dbi, &k, nullptr); rc != 0 && rc != MDB_NOTFOUND) return s.error(rc, what);
-  return {};
+  return s.del(txn, dbi, key, what);
 }
 
 Result<void> save(const detail::Store& s, MDB_txn* txn, const Registration& reg) {

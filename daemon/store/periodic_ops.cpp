@@ -19,24 +19,24 @@ Result<T> TxnWriter::poison_on_storage_error(Result<T> result) {
 
 Result<periodic::PutResult> TxnWriter::periodic_put(periodic::Registration reg, TimePoint now) {
   if (auto r = usable(); !r) return r.error();
-  return poison_on_storage_error(periodic::put_registration(store_, txn_.get(), std::move(reg), now));
+  return poison_on_storage_error(periodic::put_registration(store_, txn_, std::move(reg), now));
 }
 
 Result<bool> TxnWriter::periodic_remove(std::string_view app, std::string_view tag) {
   if (auto r = usable(); !r) return r.error();
-  return poison_on_storage_error(periodic::remove_registration(store_, txn_.get(), app, tag));
+  return poison_on_storage_error(periodic::remove_registration(store_, txn_, app, tag));
 }
 
 Result<periodic::Registration> TxnWriter::periodic_reschedule(std::string_view app, std::string_view tag,
                                                               TimePoint when) {
   if (auto r = usable(); !r) return r.error();
-  return poison_on_storage_error(periodic::reschedule(store_, txn_.get(), app, tag, when));
+  return poison_on_storage_error(periodic::reschedule(store_, txn_, app, tag, when));
 }
 
 Result<periodic::Registration> TxnWriter::periodic_record(std::string_view app, std::string_view tag,
                                                           const periodic::Run& run, TimePoint now) {
   if (auto r = usable(); !r) return r.error();
-  auto reg = poison_on_storage_error(periodic::record_run(store_, txn_.get(), app, tag, run, now));
+  auto reg = poison_on_storage_error(periodic::record_run(store_, txn_, app, tag, run, now));
   if (!reg || !run.report) return reg;
   Event e;
   e.type = proto::EventType::periodic;

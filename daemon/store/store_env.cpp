@@ -113,11 +113,8 @@ Result<Meta> Store::read_meta(MDB_txn* txn) const {
 }
 
 Result<void> Store::write_meta(MDB_txn* txn, const Meta& meta) const {
-  auto put = [&](std::string_view key, std::string_view value) -> Result<void> {
-    MDB_val k = lmdb::to_val(key);
-    MDB_val v = lmdb::to_val(value);
-    if (int rc = mdb_put(txn, dbi.meta, &k, &v, 0); rc != 0) return error(rc, "write meta");
-    return {};
+  auto put = [&](std::string_view key, std::string_view value) {
+    return this->put(txn, dbi.meta, key, value, "write meta");
   };
   std::string counts;
   for (auto c : meta.counts.by_state) counts += record::u64_key(c);

@@ -13,7 +13,8 @@
 //             whose backoff is cut short when the network comes back
 //   inflight  id -> empty: the actions in `sending`, re-queued by open() without a scan
 //   events    seq -> event record
-//   meta      schema, next_seq, next_order, paused, counts (per state): all u64 big-endian
+//   meta      schema, next_seq, next_order, paused, counts (per state), journal (the seq of the
+//             last journal record this state includes, see journal.hpp): all u64 big-endian
 //   periodic, pdue, pcache: periodic sync's registrations, their schedule and response cache
 //             (periodic.hpp)
 //
@@ -31,6 +32,7 @@
 
 #include <lmdb.h>
 
+#include "daemon/store/journal.hpp"
 #include "daemon/store/lmdb.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/record.hpp"
@@ -45,6 +47,7 @@ inline constexpr std::string_view meta_next_seq = "next_seq";
 inline constexpr std::string_view meta_next_order = "next_order";
 inline constexpr std::string_view meta_paused = "paused";
 inline constexpr std::string_view meta_counts = "counts";
+inline constexpr std::string_view meta_journal = "journal";
 
 struct Dbis {
   MDB_dbi actions = 0;
@@ -58,6 +61,12 @@ struct Dbis {
   MDB_dbi periodic = 0;
   MDB_dbi pdue = 0;
   MDB_dbi pcache = 0;
+
+  // A stable number for each database (its position above), as the journal names them: the
+  // handles LMDB hands out depend on the order of opening.
+  static constexpr std::size_t count = 11;
+  MDB_dbi by_number(std::size_t n) const noexcept;
+  std::optional<std::size_t> number_of(MDB_dbi dbi) const noexcept;
 };
 
 // The mutable counters of meta, as one transaction sees them.
@@ -73,6 +82,9 @@ struct Store {
   Dbis dbi;
   std::size_t map_size = 0;  // the environment's actual map size, for storage_full messages
   std::filesystem::path dir;
+  // While set, every write below is also appended to *redo as a journal operation (redo.cpp), so
+  // that the batch can be journaled and replayed. Only the writer thread sets it.
+  std::string* redo = nullptr;
 
   // Creates the directory and environment, opens (creating) the databases and checks the schema.
   static Result<Store> open(const OutboxOptions& options);
@@ -86,6 +98,20 @@ struct Store {
   Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) const;
   Result<Meta> read_meta(MDB_txn* txn) const;
   Result<void> write_meta(MDB_txn* txn, const Meta& meta) const;
+  // meta's journal seq (0 when absent), and setting it (never journaled itself).
+  Result<std::uint64_t> read_journal_seq(MDB_txn* txn) const;
+  Result<void> write_journal_seq(MDB_txn* txn, std::uint64_t seq) const;
+
+  // Every write of a write transaction goes through these (see redo). del() of an absent key is
+  // not an error; drop() empties a database.
+  Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view what) const;
+  Result<void> del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view what) const;
+  Result<void> drop(MDB_txn* txn, MDB_dbi dbi, std::string_view what) const;
+  // Records a delete done through a cursor (mdb_cursor_del), which is already applied.
+  void note_del(MDB_dbi dbi, std::string_view key) const;
+  // Applies one journal record's operations (made with redo set) to `txn`. Errors: storage_error
+  // (corrupt record: the journal's checksum passed, so it names a bug), LMDB's errors.
+  Result<void> apply_redo(MDB_txn* txn, std::string_view ops) const;
 
   // The id heading `tag`'s queue, if any: one cursor seek in tagq.
   Result<std::optional<ActionId>> head_of(MDB_txn* txn, std::string_view tag) const;
@@ -101,7 +127,9 @@ namespace bgsync::store {
 
 struct Outbox::Impl {
   detail::Store store;
+  std::optional<detail::Journal> journal;  // set by open()
   std::size_t recovered = 0;
+  std::size_t replayed = 0;
 };
 
 }  // namespace bgsync::store

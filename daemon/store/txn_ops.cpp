@@ -26,7 +26,7 @@ Result<Action> TxnWriter::enqueue(const proto::EnqueueRequest& request, const Ac
     return proto::make_error(proto::errc::bad_field, "tag: at most " + std::to_string(proto::max_tag_size) +
                                                          " bytes and no NUL");
   }
-  auto existing = store_.get(txn_.get(), store_.dbi.actions, record::id_bytes(id));
+  auto existing = store_.get(txn_, store_.dbi.actions, record::id_bytes(id));
   if (!existing) return fail(existing.error());
   if (*existing) return proto::make_error(proto::errc::internal, "action id " + id.to_string() + " is already taken");
   bool head = true;
@@ -224,7 +224,7 @@ Result<std::vector<Action>> TxnWriter::cancel(const proto::CancelArgs& args, Tim
   std::vector<ActionId> ids;
   {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_.get(), store_.dbi.tagq); rc != 0) return fail(rc, "open a tagq cursor");
+    if (int rc = cursor.open(txn_, store_.dbi.tagq); rc != 0) return fail(rc, "open a tagq cursor");
     const std::string prefix = record::tag_prefix(tag);
     MDB_val k = lmdb::to_val(prefix);
     MDB_val v{};

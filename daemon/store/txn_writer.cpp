@@ -7,12 +7,19 @@
 namespace bgsync::store::detail {
 
 TxnWriter::TxnWriter(Store& store) : store_(store) {
-  if (int rc = txn_.begin(store.env.get(), 0); rc != 0) {
+  if (int rc = own_.begin(store.env.get(), 0); rc != 0) {
     proto::Error e = store.error(rc, "begin a write transaction");
     throw std::system_error(e.code, e.message);
   }
+  txn_ = own_.get();
+  load_meta();
+}
+
+TxnWriter::TxnWriter(Store& store, MDB_txn* batch) : store_(store), txn_(batch) { load_meta(); }
+
+void TxnWriter::load_meta() {
   // A failure here surfaces from the first operation (or commit) as the poisoning error.
-  if (auto meta = store.read_meta(txn_.get())) {
+  if (auto meta = store_.read_meta(txn_)) {
     meta_ = *meta;
   } else {
     poison_ = meta.error();
@@ -33,21 +40,18 @@ proto::Error TxnWriter::fail(proto::Error error) {
 }
 
 Result<void> TxnWriter::put(MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view what) {
-  MDB_val k = lmdb::to_val(key);
-  MDB_val v = lmdb::to_val(value);
-  if (int rc = mdb_put(txn_.get(), dbi, &k, &v, 0); rc != 0) return fail(rc, what);
+  if (auto r = store_.put(txn_, dbi, key, value, what); !r) return fail(r.error());
   return {};
 }
 
 Result<void> TxnWriter::del(MDB_dbi dbi, std::string_view key, std::string_view what) {
-  MDB_val k = lmdb::to_val(key);
-  // An index entry already missing is not worth failing the transaction over.
-  if (int rc = mdb_del(txn_.get(), dbi, &k, nullptr); rc != 0 && rc != MDB_NOTFOUND) return fail(rc, what);
+  // An index entry already missing is not worth failing the transaction over (Store::del agrees).
+  if (auto r = store_.del(txn_, dbi, key, what); !r) return fail(r.error());
   return {};
 }
 
 Result<std::optional<TxnWriter::Stored>> TxnWriter::load(const ActionId& id) {
-  auto bytes = store_.get(txn_.get(), store_.dbi.actions, record::id_bytes(id));
+  auto bytes = store_.get(txn_, store_.dbi.actions, record::id_bytes(id));
   if (!bytes) return fail(bytes.error());
   if (!*bytes) return std::optional<Stored>{};
   auto stored = record::decode_action(id, **bytes);
@@ -67,7 +71,7 @@ Result<void> TxnWriter::save(const Stored& stored) {
 }
 
 Result<std::optional<ActionId>> TxnWriter::head_of(std::string_view tag) {
-  auto head = store_.head_of(txn_.get(), tag);
+  auto head = store_.head_of(txn_, tag);
   if (!head) return fail(head.error());
   return head;
 }
@@ -117,7 +121,7 @@ Result<void> TxnWriter::promote_head(std::string_view tag) {
 }
 
 Result<Action> TxnWriter::reply(Stored&& stored, TimePoint now) {
-  auto waiting = store_.waiting(txn_.get(), stored, meta_.paused, now);
+  auto waiting = store_.waiting(txn_, stored, meta_.paused, now);
   if (!waiting) return fail(waiting.error());
   stored.action.waiting = *waiting;
   return std::move(stored.action);
@@ -169,7 +173,7 @@ Result<void> TxnWriter::set_paused(bool paused) {
 Result<std::size_t> TxnWriter::prune_events(TimePoint cutoff, std::size_t max) {
   if (auto r = usable(); !r) return r.error();
   lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn_.get(), store_.dbi.events); rc != 0) return fail(rc, "open an events cursor");
+  if (int rc = cursor.open(txn_, store_.dbi.events); rc != 0) return fail(rc, "open an events cursor");
   std::size_t pruned = 0;
   while (pruned < max) {
     // Always the first entry: re-seeking after each delete avoids relying on cursor state.
@@ -182,7 +186,9 @@ Result<std::size_t> TxnWriter::prune_events(TimePoint cutoff, std::size_t max) {
     auto event = seq ? record::decode_event(*seq, lmdb::to_view(v)) : std::nullopt;
     if (!event) return fail(store_.corrupt("an event record cannot be decoded"));
     if (event->time >= cutoff) break;
+    const std::string key(lmdb::to_view(k));
     if (rc = mdb_cursor_del(cursor.get(), 0); rc != 0) return fail(rc, "prune the event log");
+    store_.note_del(store_.dbi.events, key);
     ++pruned;
   }
   return pruned;
@@ -193,7 +199,7 @@ Result<std::size_t> TxnWriter::recover_inflight(TimePoint now) {
   std::vector<ActionId> ids;
   {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_.get(), store_.dbi.inflight); rc != 0) return fail(rc, "open an inflight cursor");
+    if (int rc = cursor.open(txn_, store_.dbi.inflight); rc != 0) return fail(rc, "open an inflight cursor");
     MDB_val k{};
     MDB_val v{};
     for (int rc = cursor.get(k, v, MDB_FIRST); rc != MDB_NOTFOUND; rc = cursor.get(k, v, MDB_NEXT)) {
@@ -228,7 +234,7 @@ Result<std::size_t> TxnWriter::recover_inflight(TimePoint now) {
     ++recovered;
   }
   if (!ids.empty()) {
-    if (int rc = mdb_drop(txn_.get(), store_.dbi.inflight, 0); rc != 0) return fail(rc, "empty the inflight index");
+    if (auto r = store_.drop(txn_, store_.dbi.inflight, "empty the inflight index"); !r) return fail(r.error());
   }
   return recovered;
 }
@@ -237,16 +243,19 @@ Result<void> TxnWriter::commit() {
   if (finished_) return proto::make_error(proto::errc::internal, "commit() called twice on one write transaction");
   finished_ = true;
   if (poison_) {
-    txn_.abort();
+    own_.abort();
     return *poison_;
   }
   if (meta_dirty_) {
-    if (auto r = store_.write_meta(txn_.get(), meta_); !r) {
-      txn_.abort();
+    if (auto r = store_.write_meta(txn_, meta_); !r) {
+      own_.abort();
       return fail(r.error());
     }
   }
-  if (int rc = txn_.commit(); rc != 0) return fail(rc, "commit");
+  // A batch's transaction is its owner's to commit.
+  if (own_) {
+    if (int rc = own_.commit(); rc != 0) return fail(rc, "commit");
+  }
   return {};
 }
 

@@ -39,6 +39,9 @@ class TxnWriter {
  public:
   // Throws std::system_error (code storage_error) only if LMDB cannot begin the transaction.
   explicit TxnWriter(Store& store);
+  // One batch of a longer transaction, `batch`, which its owner commits: commit() then only
+  // writes the meta counters (so they are in the batch's journal record).
+  TxnWriter(Store& store, MDB_txn* batch);
   TxnWriter(const TxnWriter&) = delete;
   TxnWriter& operator=(const TxnWriter&) = delete;
 
@@ -66,12 +69,14 @@ class TxnWriter {
   Result<std::size_t> recover_inflight(TimePoint now);
 
   bool poisoned() const noexcept { return poison_.has_value(); }
-  // On a poisoned transaction: aborts and returns the error that poisoned it.
+  // On a poisoned transaction: aborts (its own) and returns the error that poisoned it.
   Result<void> commit();
   const std::vector<Event>& events() const noexcept { return events_; }
 
  private:
   using Stored = record::StoredAction;
+
+  void load_meta();
 
   Result<void> usable() const;
   proto::Error fail(int rc, std::string_view what);  // poisons
@@ -112,7 +117,8 @@ class TxnWriter {
   void move_count(proto::ActionState from, proto::ActionState to);
 
   Store& store_;
-  lmdb::Txn txn_;
+  lmdb::Txn own_;            // unset for a batch
+  MDB_txn* txn_ = nullptr;
   Meta meta_;
   bool meta_dirty_ = false;
   bool finished_ = false;

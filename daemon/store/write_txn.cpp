@@ -1,5 +1,5 @@
-// WriteTxn: the public face of one outbox write transaction, forwarding to detail::TxnWriter.
-// Only the CommitQueue's writer thread makes these (and tests), one at a time per outbox.
+// WriteTxn: the public face of one outbox write transaction (or of one batch of the BatchWriter's),
+// forwarding to detail::TxnWriter. Only the writer thread makes these (and tests), one at a time.
 #include "daemon/store/outbox.hpp"
 
 #include "daemon/store/store_env.hpp"
@@ -9,10 +9,13 @@ namespace bgsync::store {
 
 struct WriteTxn::Impl {
   explicit Impl(detail::Store& store) : writer(store) {}
+  Impl(detail::Store& store, MDB_txn* batch) : writer(store, batch) {}
   detail::TxnWriter writer;
 };
 
 WriteTxn::WriteTxn(Outbox& outbox) : impl_(std::make_unique<Impl>(outbox.impl_->store)) {}
+WriteTxn::WriteTxn(Outbox& outbox, void* batch_txn, Batch)
+    : impl_(std::make_unique<Impl>(outbox.impl_->store, static_cast<MDB_txn*>(batch_txn))) {}
 WriteTxn::~WriteTxn() = default;
 
 Result<Action> WriteTxn::enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now) {

@@ -2,6 +2,7 @@
 // transactions; errors stay with their job unless storage fails; stop() drains, then refuses.
 #include "daemon/store/commit_queue.hpp"
 
+#include <chrono>
 #include <future>
 #include <set>
 #include <thread>
@@ -30,6 +31,16 @@ CommitQueue::Job<Action> enqueue_job(std::uint64_t n, std::string tag = {}, std:
   return [n, tag = std::move(tag), body = std::move(body)](WriteTxn& txn) {
     return txn.enqueue(request(tag, "test", body), make_id(n), at(t0));
   };
+}
+
+// Runs `io` until every change acknowledged so far is visible to the outbox's readers.
+void settle(asio::io_context& io, CommitQueue& queue) {
+  asio::co_spawn(io, [&queue]() -> asio::awaitable<void> {
+    auto seen = co_await queue.visible();
+    REQUIRE(seen);
+  }, rethrow);
+  io.restart();
+  io.run();
 }
 
 // Holds the writer thread inside a job so that everything submitted meanwhile forms one batch.
@@ -81,7 +92,9 @@ TEST_CASE("group commit: 200 concurrent jobs share transactions", "[store][commi
       REQUIRE(std::this_thread::get_id() == io_thread);
       REQUIRE(a);
       REQUIRE(a->id == make_id(i));
-      REQUIRE(committed.count(a->id) == 1);  // on_commit saw its event before this resumed
+      auto seen = co_await queue.visible();
+      REQUIRE(seen);
+      REQUIRE(check(outbox->get(a->id)));
       ++done;
     }, rethrow);
   }
@@ -89,7 +102,12 @@ TEST_CASE("group commit: 200 concurrent jobs share transactions", "[store][commi
   REQUIRE(done == 200);
   REQUIRE(queue.batches() >= 1);
   REQUIRE(queue.batches() < 200);
-  REQUIRE(static_cast<std::uint64_t>(on_commit_calls) == queue.batches());
+  // One call per publish, and batches share publishes.
+  REQUIRE(on_commit_calls >= 1);
+  REQUIRE(static_cast<std::uint64_t>(on_commit_calls) == queue.publishes());
+  REQUIRE(queue.publishes() <= queue.batches());
+  // Every event was handed over (on_commit is posted before a publish counts as visible).
+  REQUIRE(committed.size() == 200);
   REQUIRE(seqs.size() == 200);
   for (std::size_t i = 0; i < seqs.size(); ++i) REQUIRE(seqs[i] == i + 1);
   REQUIRE(check(outbox->counts())[proto::ActionState::queued] == 200);
@@ -122,6 +140,7 @@ TEST_CASE("a job's own error or exception fails only that job", "[store][commit_
   REQUIRE(results[2].error().code == errc::internal);
   REQUIRE(results[2].error().message.find("boom") != std::string::npos);
   REQUIRE(results[3]);
+  settle(io, queue);
   REQUIRE(check(outbox->get(make_id(1))));
   REQUIRE(check(outbox->get(make_id(2))));
 }
@@ -166,6 +185,7 @@ TEST_CASE("a storage error fails the whole batch and nothing of it is stored", "
   }, rethrow);
   io.restart();
   io.run();
+  settle(io, queue);
   REQUIRE(check(outbox->get(make_id(4))));
   REQUIRE(seen.size() == 1);
 }
@@ -206,6 +226,48 @@ TEST_CASE("stop() finishes queued jobs, then refuses new ones", "[store][commit_
   REQUIRE(refused->error().code == errc::shutting_down);
   REQUIRE_FALSE(ran);
   queue.stop();  // twice is fine; the destructor makes three
+}
+
+TEST_CASE("readers see a change once visible() resumes, and without asking soon after", "[store][commit_queue]") {
+  TempDir dir;
+  auto outbox = open_outbox(dir.path());
+  asio::io_context io;
+  std::vector<Event> heard;
+  CommitQueue queue(*outbox, io.get_executor(), [&](std::vector<Event> events) {
+    heard.insert(heard.end(), events.begin(), events.end());
+  });
+  bool visible_at_once = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    // Nothing acknowledged yet: visible() does not wait for the writer.
+    auto idle = co_await queue.visible();
+    REQUIRE(idle);
+    visible_at_once = true;
+    auto job = enqueue_job(1);
+    auto a = co_await queue.run<Action>(std::move(job));
+    REQUIRE(a);
+    auto seen = co_await queue.visible();
+    REQUIRE(seen);
+    REQUIRE(check(outbox->get(make_id(1))));
+  }, rethrow);
+  io.run();
+  REQUIRE(visible_at_once);
+  REQUIRE(heard.size() == 1);  // the event, handed over with its publish
+  REQUIRE(queue.publishes() == 1);
+
+  // Unasked, the writer publishes once idle: wait on the condition, not on a guess of how long.
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto job = enqueue_job(2);
+    auto a = co_await queue.run<Action>(std::move(job));
+    REQUIRE(a);
+  }, rethrow);
+  io.restart();
+  io.run();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (queue.publishes() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(queue.publishes() == 2);
+  REQUIRE(check(outbox->get(make_id(2))));
 }
 
 }  // namespace
