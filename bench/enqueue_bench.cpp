@@ -1,11 +1,12 @@
 // Benchmark: how fast does bgsyncd take work durably? Durable enqueues/s from 1 client (one at a
 // time, each acked after its commit) and from 32 concurrent clients, and the ack latency of 1 client
 // paced at 1,000 enqueues/s (open loop). Baselines in the same run, on the same filesystem (/tmp):
-// a SQLite outbox (WAL, synchronous=FULL, one commit per row) and raw LMDB (one synced commit per
-// item). Targets (issue 7): 1 client >= 2x SQLite; 32 clients >= 40,000/s and >= 10x SQLite;
-// latency p50 <= 0.5 ms, p99 <= 2 ms.
+// a SQLite outbox (WAL, synchronous=FULL, one commit per row), raw LMDB (one synced commit per
+// item) and the raw flush (one overwrite + fdatasync per item). Targets (issue 7): 1 client >= 2x
+// SQLite; 32 clients >= 40,000/s and >= 10x SQLite; latency p50 <= 0.5 ms, p99 <= 2 ms.
 #include "bench/bench_report.hpp"
 #include "bench/enqueue_load.hpp"
+#include "bench/flush_floor.hpp"
 #include "bench/lmdb_commit.hpp"
 #include "bench/sqlite_outbox.hpp"
 #include "tests/e2e/daemon_process.hpp"
@@ -63,7 +64,7 @@ struct Paced {
 
 // One repetition's measurements; rates in enqueues/s.
 struct Run {
-  double bgsync_one = 0, sqlite_one = 0, lmdb_one = 0;
+  double bgsync_one = 0, sqlite_one = 0, lmdb_one = 0, flush_one = 0;
   double bgsync_many = 0, sqlite_many = 0;
   Paced bgsync_paced, sqlite_paced;
   std::optional<std::uint64_t> commits_one, commits_many;  // bgsyncd's LMDB commits per series
@@ -149,6 +150,7 @@ Run measure(const Options& options, std::size_t latency_count, int n) {
   const auto env = find_env(daemon.state_dir());
   bgsync::bench::SqliteOutbox sqlite(sqlite_file);
   bgsync::bench::LmdbCommit lmdb(baseline_dir / "lmdb");
+  bgsync::bench::FlushFloor flush(baseline_dir / "flush", std::size_t{64} << 20);
   const auto enqueue = [&client, &request] {
     if (auto done = client.enqueue(request); !done) throw std::runtime_error("enqueue: " + done.error().message);
   };
@@ -161,6 +163,7 @@ Run measure(const Options& options, std::size_t latency_count, int n) {
   run.disk_sqlite = disk_io_during(
       [&] { run.sqlite_one = count / seconds_for(options.count, [&] { sqlite.enqueue(request); }); });
   run.disk_lmdb = disk_io_during([&] { run.lmdb_one = count / seconds_for(options.count, [&] { lmdb.put(record); }); });
+  run.flush_one = count / seconds_for(options.count, [&] { flush.put(record); });
   run.commits_many = commits_during(env, [&] {
     run.bgsync_many =
         count / bgsync::bench::enqueue_concurrently(daemon.socket(), request, options.count, options.clients);
@@ -211,7 +214,7 @@ void print_run(int n, int runs, const Options& options, const Run& run) {
   const auto& sq = run.sqlite_paced.latency;
   std::cout << std::fixed << std::setprecision(0) << "  run " << n << "/" << runs << "\n    1 client:   bgsync "
             << run.bgsync_one << "/s (" << commits_text(run.commits_one) << " LMDB commits), SQLite " << run.sqlite_one
-            << "/s, raw LMDB " << run.lmdb_one
+            << "/s, raw LMDB " << run.lmdb_one << "/s, raw overwrite + fdatasync " << run.flush_one
             << "/s\n    disk flushes / writes / KiB written per enqueue (1 client): bgsync "
             << per_item_text(run.disk_bgsync, options.count) << ", SQLite "
             << per_item_text(run.disk_sqlite, options.count)
@@ -225,7 +228,7 @@ void print_run(int n, int runs, const Options& options, const Run& run) {
 
 // Every series of every run, pooled.
 struct Pooled {
-  std::vector<double> bgsync_one, sqlite_one, lmdb_one, bgsync_many, sqlite_many, per_commit;
+  std::vector<double> bgsync_one, sqlite_one, lmdb_one, flush_one, bgsync_many, sqlite_many, per_commit;
   std::vector<double> flushes_bgsync, flushes_sqlite, flushes_lmdb;  // per 1-client enqueue, per run
   Paced bgsync, sqlite;
 };
@@ -242,6 +245,7 @@ Pooled pool(const Options& options, const std::vector<Run>& runs) {
     p.bgsync_one.push_back(r.bgsync_one);
     p.sqlite_one.push_back(r.sqlite_one);
     p.lmdb_one.push_back(r.lmdb_one);
+    p.flush_one.push_back(r.flush_one);
     p.bgsync_many.push_back(r.bgsync_many);
     p.sqlite_many.push_back(r.sqlite_many);
     if (r.commits_many && *r.commits_many > 0) {
@@ -269,6 +273,8 @@ std::vector<bgsync::bench::Figure> figures_of(const Options& options, const Pool
                Goal::ratio_at_least),
       repeated("enqueues/s, 1 client, vs raw LMDB (one durable commit per item)", p.bgsync_one, p.lmdb_one, "/s",
                std::nullopt, Goal::at_least),
+      repeated("enqueues/s, 1 client, vs one raw overwrite + fdatasync per item (the journal's floor)", p.bgsync_one,
+               p.flush_one, "/s", std::nullopt, Goal::at_least),
       repeated("enqueues/s, " + many, p.bgsync_many, p.sqlite_many, "/s", many_clients_rate_target, Goal::at_least),
       repeated("enqueues/s, " + many + ", vs SQLite", p.bgsync_many, p.sqlite_many, "/s", many_clients_ratio_target,
                Goal::ratio_at_least),
@@ -307,11 +313,12 @@ void print_note(const Options& options, const Pooled& p) {
       << "note: bgsync: one bgsyncd per run (defaults but --log-level warn; sending paused, so nothing leaves), its\n"
          "  state dir in /tmp; each enqueue is a 1 KiB POST to "
       << action_url
-      << " through\n  libbgsync, acked after its LMDB commit. "
+      << " through\n  libbgsync, acked once its journal record is flushed. "
          "1 client: one Client, one enqueue at a time. Baselines, same run,\n"
          "  same /tmp: SQLite (one table with an index, WAL, synchronous=FULL, one autocommit INSERT per row);\n"
          "  raw LMDB (default flags, one put of a ~1.1 KiB record per synced mdb_txn_commit; informational:\n"
-         "  the storage floor).\n  "
+         "  LMDB's floor); raw overwrite + fdatasync (one pwrite of that record into a preallocated file and one\n"
+         "  fdatasync per item, as bgsyncd's journal does: informational, the floor under any durable ack here).\n  "
       << options.clients
       << " clients: as many threads, each with its own connection (SQLite: busy_timeout 10 s). Enqueues per LMDB\n"
          "  commit: that series' enqueues / bgsyncd's LMDB write transactions meanwhile (group commit).\n"
