@@ -140,28 +140,40 @@ asio::awaitable<void> Scheduler::run() {
         spdlog::error("cannot read the outbox's due index: {}", due.error().message);
         wake_at = std::chrono::steady_clock::now() + 1s;
       } else {
+        // The candidates: due now and not already ours. Their routes come in one read.
         const auto now = now_ms();
+        std::vector<proto::ActionId> candidates;
         for (const auto& entry : *due) {
-          if (in_flight_.size() >= depth) break;
           if (in_flight_.contains(entry.id) || parking_.contains(entry.id)) continue;
           if (entry.next_attempt > now) {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
             break;
           }
-          auto route = outbox_.route_of(entry.id);
-          if (!route || !*route) continue;  // gone since due() read it
+          candidates.push_back(entry.id);
+        }
+        auto routes = outbox_.routes_of(candidates);
+        if (!routes) {
+          spdlog::error("cannot read the outbox's due actions: {}", routes.error().message);
+          wake_at = std::chrono::steady_clock::now() + 1s;
+          candidates.clear();
+        }
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+          if (in_flight_.size() >= depth) break;
+          const auto& id = candidates[i];
+          auto& route = (*routes)[i];
+          if (!route) continue;  // gone since due() read it
           // Past --parallel, the pipeline also stops at a memory budget: actions can be large.
-          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + (*route)->record_bytes > max_pipeline_bytes) break;
-          auto destination = destination_of((*route)->url);
+          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + route->record_bytes > max_pipeline_bytes) break;
+          auto destination = destination_of(route->url);
           if (!reach(destination).reachable) {
             learn_host(destination);
-            parking_.insert(entry.id);
-            asio::co_spawn(executor_, park(entry.id, std::move(destination)), asio::detached);
+            parking_.insert(id);
+            asio::co_spawn(executor_, park(id, std::move(destination)), asio::detached);
             continue;
           }
-          in_flight_.emplace(entry.id, std::make_shared<asio::cancellation_signal>());
-          pipeline_bytes_ += (*route)->record_bytes;
-          asio::co_spawn(executor_, attempt(entry.id, (*route)->record_bytes), asio::detached);
+          in_flight_.emplace(id, std::make_shared<asio::cancellation_signal>());
+          pipeline_bytes_ += route->record_bytes;
+          asio::co_spawn(executor_, attempt(id, route->record_bytes), asio::detached);
         }
       }
     }

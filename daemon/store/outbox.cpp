@@ -129,16 +129,25 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   return std::optional<Action>{std::move(stored->action)};
 }
 
-Result<std::optional<ActionRoute>> Outbox::route_of(const ActionId& id) const {
+Result<std::vector<std::optional<ActionRoute>>> Outbox::routes_of(const std::vector<ActionId>& ids) const {
   const detail::Store& store = impl_->store;
+  std::vector<std::optional<ActionRoute>> routes;
+  if (ids.empty()) return routes;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
-  if (!bytes) return bytes.error();
-  if (!*bytes) return std::optional<ActionRoute>{};
-  auto url = record::decode_url(**bytes);
-  if (!url) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
-  return std::optional<ActionRoute>{ActionRoute{std::move(*url), (*bytes)->size()}};
+  routes.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+    if (!bytes) return bytes.error();
+    if (!*bytes) {
+      routes.emplace_back();
+      continue;
+    }
+    auto url = record::decode_url(**bytes);
+    if (!url) return store.corrupt("the record of action " + id.to_string() + " cannot be decoded");
+    routes.emplace_back(ActionRoute{std::move(*url), (*bytes)->size()});
+  }
+  return routes;
 }
 
 // Filters scan the actions in id order, decoding each: fine for a listing a person pages

@@ -102,8 +102,9 @@ class Outbox {
   // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >
   // none. Each costs at most one tagq seek per action.
   Result<std::optional<Action>> get(const ActionId& id) const;
-  // Its URL and record size (nullopt: no such action), without decoding its body.
-  Result<std::optional<ActionRoute>> route_of(const ActionId& id) const;
+  // Each action's URL and record size (nullopt: no such action), in the order asked, without
+  // decoding bodies; one read transaction for all, as the scheduler asks once per look at due().
+  Result<std::vector<std::optional<ActionRoute>>> routes_of(const std::vector<ActionId>& ids) const;
   Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
   Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
   Result<bool> paused() const;
