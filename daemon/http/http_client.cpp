@@ -151,15 +151,15 @@ asio::awaitable<Exchanged> exchange(Stream& stream, beast::flat_buffer& buffer, 
   co_return out;
 }
 
-// A new connection to the attempt's origin, TLS handshake done.
+// A new connection to the attempt's origin, TLS handshake done. `context` is set for https:// only.
 asio::awaitable<proto::Result<std::unique_ptr<Connection>>> open(asio::any_io_executor executor,
-                                                                 asio::ssl::context& context, const Attempt& a) {
+                                                                 asio::ssl::context* context, const Attempt& a) {
   if (!a.target.tls) {
     auto c = std::make_unique<Connection>(executor);
     if (auto connected = co_await connect(*c->plain, a); !connected) co_return connected.error();
     co_return c;
   }
-  auto c = std::make_unique<Connection>(executor, context);
+  auto c = std::make_unique<Connection>(executor, *context);
   auto& stream = *c->tls;
   if (auto prepared = prepare_tls(stream, a.target); !prepared) co_return prepared.error();
   if (auto connected = co_await connect(beast::get_lowest_layer(stream), a); !connected) co_return connected.error();
@@ -212,11 +212,18 @@ std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), 
 
 struct Client::Impl {
   Impl(asio::any_io_executor executor, ClientOptions options)
-      : executor(executor), options(std::move(options)), tls(make_tls_context()), pool(executor, ConnectionPool::Limits{}) {}
+      : executor(executor), options(std::move(options)), pool(executor, ConnectionPool::Limits{}) {}
+
+  // Made at the first https:// connection: loading the system trust store is most of a daemon's
+  // start-up (about 25 ms of CPU and 1 MiB, bench/README.md, scale), and many users send only http://.
+  asio::ssl::context& tls_context() {
+    if (!tls) tls.emplace(make_tls_context());
+    return *tls;
+  }
 
   asio::any_io_executor executor;
   ClientOptions options;
-  asio::ssl::context tls;
+  std::optional<asio::ssl::context> tls;
   ConnectionPool pool;
   Stats stats;
 };
@@ -244,7 +251,8 @@ asio::awaitable<proto::Result<Response>> Client::send(const Request& request) {
     for (;;) {
       const bool reused = connection != nullptr;
       if (!connection) {
-        auto opened = co_await open(impl_->executor, impl_->tls, attempt);
+        asio::ssl::context* tls = target->tls ? &impl_->tls_context() : nullptr;
+        auto opened = co_await open(impl_->executor, tls, attempt);
         if (!opened) co_return opened.error();
         connection = std::move(*opened);
         ++impl_->stats.connections_opened;

@@ -68,8 +68,8 @@ struct ClientOptions {
 
 class Client {
  public:
-  // Reads the TLS trust anchors now, from OpenSSL's default paths (so SSL_CERT_FILE and
-  // SSL_CERT_DIR as set at this moment).
+  // Reads the TLS trust anchors at the first https:// connection, from OpenSSL's default paths
+  // (so SSL_CERT_FILE and SSL_CERT_DIR as set at that moment).
   Client(boost::asio::any_io_executor executor, ClientOptions options = {});
   ~Client();
 
