@@ -33,6 +33,17 @@ CommitQueue::Job<Action> enqueue_job(std::uint64_t n, std::string tag = {}, std:
   };
 }
 
+// Runs one enqueue job (id `n`) on `io` until it is acknowledged.
+void enqueue_acked(asio::io_context& io, CommitQueue& queue, std::uint64_t n) {
+  asio::co_spawn(io, [&queue, n]() -> asio::awaitable<void> {
+    auto job = enqueue_job(n);
+    auto a = co_await queue.run<Action>(std::move(job));
+    REQUIRE(a);
+  }, rethrow);
+  io.restart();
+  io.run();
+}
+
 // Runs `io` until every change acknowledged so far is visible to the outbox's readers.
 void settle(asio::io_context& io, CommitQueue& queue) {
   asio::co_spawn(io, [&queue]() -> asio::awaitable<void> {
@@ -178,13 +189,7 @@ TEST_CASE("a storage error fails the whole batch and nothing of it is stored", "
   REQUIRE(check(outbox->last_seq()) == 0);
 
   // The next batch starts afresh.
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto job = enqueue_job(4);
-    auto a = co_await queue.run<Action>(std::move(job));
-    REQUIRE(a);
-  }, rethrow);
-  io.restart();
-  io.run();
+  enqueue_acked(io, queue, 4);
   settle(io, queue);
   REQUIRE(check(outbox->get(make_id(4))));
   REQUIRE(seen.size() == 1);
@@ -255,13 +260,7 @@ TEST_CASE("readers see a change once visible() resumes, and without asking soon 
   REQUIRE(queue.publishes() == 1);
 
   // Unasked, the writer publishes once idle: wait on the condition, not on a guess of how long.
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto job = enqueue_job(2);
-    auto a = co_await queue.run<Action>(std::move(job));
-    REQUIRE(a);
-  }, rethrow);
-  io.restart();
-  io.run();
+  enqueue_acked(io, queue, 2);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (queue.publishes() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
