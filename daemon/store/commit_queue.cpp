@@ -87,42 +87,27 @@ struct CommitQueue::Impl {
   Impl(Outbox& o, asio::any_io_executor c, std::function<void(std::vector<Event>)> oc)
       : outbox(o), completions(std::move(c)), on_commit(std::move(oc)) {}
 
+  // Hands a job (or, in `barriers`, a reader waiting for the next publish) to the writer; after
+  // stop(), completes it at once with `when_stopping`.
   template <class Handler>
-  void submit(ErasedJob job, Handler handler) {
+  void submit(std::deque<Pending>& queue, ErasedJob job, Handler handler, Result<void> when_stopping) {
     Pending p{std::move(job), asio::prefer(completions, asio::execution::outstanding_work.tracked),
               std::make_unique<HandlerCompletion<Handler>>(std::move(handler))};
     {
       std::lock_guard lock(mutex);
       if (!stopping) {
-        pending.push_back(std::move(p));
+        queue.push_back(std::move(p));
         wake.notify_one();
         return;
       }
     }
-    finish(p, proto::make_error(proto::errc::shutting_down, "bgsyncd is shutting down and takes no new work"));
+    finish(p, std::move(when_stopping));
   }
 
   static void finish(Pending& p, Result<void> result) {
     asio::post(p.work, [done = std::move(p.done), result = std::move(result)]() mutable {
       done->complete(std::move(result));
     });
-  }
-
-  // A reader waiting for visibility: completed after the next publish (or at once if none is due).
-  template <class Handler>
-  void submit_barrier(Handler handler) {
-    Pending p{ErasedJob{}, asio::prefer(completions, asio::execution::outstanding_work.tracked),
-              std::make_unique<HandlerCompletion<Handler>>(std::move(handler))};
-    {
-      std::lock_guard lock(mutex);
-      if (!stopping) {
-        barriers.push_back(std::move(p));
-        wake.notify_one();
-        return;
-      }
-    }
-    // Stopping: the writer publishes everything before it exits.
-    finish(p, Result<void>{});
   }
 
   void run_writer() {
@@ -134,7 +119,7 @@ struct CommitQueue::Impl {
     std::optional<proto::Error> last_publish_error;
     for (;;) {
       std::vector<Pending> batch;
-      std::vector<Pending> waiting;
+      std::deque<Pending> waiting;
       bool idle = false;
       bool stop_now = false;
       {
@@ -150,8 +135,7 @@ struct CommitQueue::Impl {
         batch.reserve(n);
         std::move(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
-        waiting = std::move(barriers);
-        barriers.clear();
+        waiting.swap(barriers);
         idle = pending.empty();
         stop_now = stopping && pending.empty();
       }
@@ -173,7 +157,7 @@ struct CommitQueue::Impl {
         visible = writer.publish();
         if (visible) {
           publishes.fetch_add(1, std::memory_order_relaxed);
-          published.store(ended, std::memory_order_release);
+          published.store(batches.load(std::memory_order_relaxed), std::memory_order_release);
           if (on_commit && !held_events.empty()) {
             asio::post(completions, [f = on_commit, events = std::move(held_events)]() mutable { f(std::move(events)); });
           }
@@ -183,7 +167,7 @@ struct CommitQueue::Impl {
         }
       } else if (writer.unpublished() == 0) {
         // Nothing is pending: whatever was acknowledged is visible (a batch may have written nothing).
-        published.store(ended, std::memory_order_release);
+        published.store(batches.load(std::memory_order_relaxed), std::memory_order_release);
       }
       if (publish_due && !visible) last_publish_error = visible.error();
       if (!waiting.empty()) {
@@ -226,12 +210,8 @@ struct CommitQueue::Impl {
     } catch (const std::exception& e) {
       failure = proto::make_error(proto::errc::internal, std::string("the outbox writer failed: ") + e.what());
     }
-    if (!failure) {
-      batches.fetch_add(1, std::memory_order_relaxed);
-      ++ended;
-      // Before the completions: a caller that saw its result and then asks visible() must wait.
-      acknowledged.store(ended, std::memory_order_release);
-    }
+    // Counted before the completions: a caller that saw its result and then asks visible() must wait.
+    if (!failure) batches.fetch_add(1, std::memory_order_release);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       finish(batch[i], failure ? Result<void>(*failure) : std::move(results[i]));
     }
@@ -242,21 +222,19 @@ struct CommitQueue::Impl {
   asio::any_io_executor completions;
   std::function<void(std::vector<Event>)> on_commit;
 
-  std::mutex mutex;  // guards pending and stopping
+  std::mutex mutex;  // guards pending, barriers and stopping
   std::condition_variable wake;
   std::deque<Pending> pending;
-  std::vector<Pending> barriers;  // visible() callers for the writer to complete
+  std::deque<Pending> barriers;  // visible() callers, completed after the next publish
   bool stopping = false;
 
   std::mutex join_mutex;  // so that two concurrent stop()s do not both join
   std::thread writer;
+  // Batches acknowledged (journaled), and how many of them readers see: visible() returns at
+  // once when published has caught up with batches.
   std::atomic<std::uint64_t> batches{0};
-  std::atomic<std::uint64_t> publishes{0};
-  // Batches journaled (ended: the writer's own count), acknowledged and published: visible()
-  // returns at once when published has caught up with acknowledged.
-  std::uint64_t ended = 0;
-  std::atomic<std::uint64_t> acknowledged{0};
   std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> publishes{0};
 };
 
 CommitQueue::CommitQueue(Outbox& outbox, asio::any_io_executor completions,
@@ -282,7 +260,7 @@ std::uint64_t CommitQueue::batches() const noexcept { return impl_->batches.load
 std::uint64_t CommitQueue::publishes() const noexcept { return impl_->publishes.load(std::memory_order_relaxed); }
 
 boost::asio::awaitable<Result<void>> CommitQueue::visible() {
-  if (impl_->published.load(std::memory_order_acquire) >= impl_->acknowledged.load(std::memory_order_acquire)) {
+  if (impl_->published.load(std::memory_order_acquire) >= impl_->batches.load(std::memory_order_acquire)) {
     co_return Result<void>{};
   }
   co_return co_await await_visible();
@@ -291,7 +269,11 @@ boost::asio::awaitable<Result<void>> CommitQueue::visible() {
 boost::asio::awaitable<Result<void>> CommitQueue::await_visible() {
   // Made in its own statement (g++ 12, see run_erased).
   auto op = asio::async_initiate<decltype(asio::use_awaitable), void(Result<void>)>(
-      [impl = impl_](auto handler) { impl->submit_barrier(std::move(handler)); }, asio::use_awaitable);
+      [impl = impl_](auto handler) {
+        // Stopping: the writer publishes everything before it exits, so there is nothing to wait for.
+        impl->submit(impl->barriers, ErasedJob{}, std::move(handler), Result<void>{});
+      },
+      asio::use_awaitable);
   co_return co_await std::move(op);
 }
 
@@ -303,7 +285,10 @@ boost::asio::awaitable<Result<void>> CommitQueue::run_erased(std::function<Resul
   // Made in its own statement: g++ 12 destroys a lambda created within a co_await expression
   // twice (here the initiation lambda, and with it a reference count of impl_).
   auto op = asio::async_initiate<decltype(asio::use_awaitable), void(Result<void>)>(
-      [impl = impl_](auto handler, ErasedJob j) { impl->submit(std::move(j), std::move(handler)); },
+      [impl = impl_](auto handler, ErasedJob j) {
+        impl->submit(impl->pending, std::move(j), std::move(handler),
+                     proto::make_error(proto::errc::shutting_down, "bgsyncd is shutting down and takes no new work"));
+      },
       asio::use_awaitable, std::move(job));
   co_return co_await std::move(op);
 }

@@ -38,26 +38,16 @@ Result<void> check_cache(const CacheEntry& entry) {
   return {};
 }
 
-Result<void> put(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
-                 std::string_view what) {
-  return s.put(txn, dbi, key, value, what);
-}
-
-// Deleting an absent key is not an error (the cache often has none).
-Result<void> del(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view what) {
-  return s.del(txn, dbi, key, what);
-}
-
 Result<void> save(const detail::Store& s, MDB_txn* txn, const Registration& reg) {
-  return put(s, txn, s.dbi.periodic, reg_key(reg.app, reg.tag), encode_registration(reg),
-             "write a periodic registration");
+  return s.put(txn, s.dbi.periodic, reg_key(reg.app, reg.tag), encode_registration(reg),
+               "write a periodic registration");
 }
 
 Result<void> move_due(const detail::Store& s, MDB_txn* txn, const Registration* old, const Registration& now) {
   if (old != nullptr) {
-    if (auto r = del(s, txn, s.dbi.pdue, due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
+    if (auto r = s.del(txn, s.dbi.pdue, due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
   }
-  return put(s, txn, s.dbi.pdue, due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
+  return s.put(txn, s.dbi.pdue, due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
 }
 
 // Walks `dbi` from the first key >= `from` while `visit(key, value)` returns true.
@@ -135,9 +125,9 @@ Result<bool> remove_registration(const detail::Store& s, MDB_txn* txn, std::stri
   if (!old) return old.error();
   if (!*old) return false;
   const std::string key = reg_key(app, tag);
-  if (auto r = del(s, txn, s.dbi.pdue, due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
-  if (auto r = del(s, txn, s.dbi.pcache, key, "delete a periodic cache entry"); !r) return r.error();
-  if (auto r = del(s, txn, s.dbi.periodic, key, "delete a periodic registration"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi.pdue, due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi.pcache, key, "delete a periodic cache entry"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi.periodic, key, "delete a periodic registration"); !r) return r.error();
   return true;
 }
 
@@ -184,7 +174,7 @@ Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::strin
   if (auto r = move_due(s, txn, &**old, reg); !r) return r.error();
   if (auto r = save(s, txn, reg); !r) return r.error();
   if (run.outcome == proto::PeriodicOutcome::updated && run.cache) {
-    if (auto r = put(s, txn, s.dbi.pcache, reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry");
+    if (auto r = s.put(txn, s.dbi.pcache, reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry");
         !r) {
       return r.error();
     }

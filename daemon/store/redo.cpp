@@ -19,6 +19,16 @@ void append_u32(std::string& out, std::size_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// One operation in the form described above.
+void append_op(std::string& out, Op kind, std::size_t number, std::string_view key, std::string_view value) {
+  out.push_back(static_cast<char>(kind));
+  out.push_back(static_cast<char>(number));
+  append_u32(out, key.size());
+  append_u32(out, value.size());
+  out.append(key);
+  out.append(value);
+}
+
 std::uint32_t read_u32(std::string_view bytes, std::size_t at) {
   std::uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
@@ -27,25 +37,22 @@ std::uint32_t read_u32(std::string_view bytes, std::size_t at) {
 
 }  // namespace
 
-MDB_dbi Dbis::by_number(std::size_t n) const noexcept {
-  const std::array<MDB_dbi, count> all{actions, tagq, due, parked, netwait, inflight, events, meta, periodic, pdue, pcache};
-  return all[n];
+std::array<MDB_dbi, Dbis::count> Dbis::all() const noexcept {
+  return {actions, tagq, due, parked, netwait, inflight, events, meta, periodic, pdue, pcache};
 }
 
+MDB_dbi Dbis::by_number(std::size_t n) const noexcept { return all()[n]; }
+
 std::optional<std::size_t> Dbis::number_of(MDB_dbi dbi) const noexcept {
+  const auto dbis = all();
   for (std::size_t n = 0; n < count; ++n) {
-    if (by_number(n) == dbi) return n;
+    if (dbis[n] == dbi) return n;
   }
   return std::nullopt;
 }
 
-void Store::note_del(MDB_dbi dbi, std::string_view key) const {
-  if (redo == nullptr) return;
-  redo->push_back(static_cast<char>(Op::del));
-  redo->push_back(static_cast<char>(*this->dbi.number_of(dbi)));
-  append_u32(*redo, key.size());
-  append_u32(*redo, 0);
-  redo->append(key);
+void Store::note_del(MDB_dbi db, std::string_view key) const {
+  if (redo != nullptr) append_op(*redo, Op::del, *dbi.number_of(db), key, {});
 }
 
 Result<void> Store::put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::string_view value,
@@ -53,14 +60,7 @@ Result<void> Store::put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::str
   MDB_val k = lmdb::to_val(key);
   MDB_val v = lmdb::to_val(value);
   if (int rc = mdb_put(txn, db, &k, &v, 0); rc != 0) return error(rc, what);
-  if (redo != nullptr) {
-    redo->push_back(static_cast<char>(Op::put));
-    redo->push_back(static_cast<char>(*dbi.number_of(db)));
-    append_u32(*redo, key.size());
-    append_u32(*redo, value.size());
-    redo->append(key);
-    redo->append(value);
-  }
+  if (redo != nullptr) append_op(*redo, Op::put, *dbi.number_of(db), key, value);
   return {};
 }
 
@@ -75,12 +75,7 @@ Result<void> Store::del(MDB_txn* txn, MDB_dbi db, std::string_view key, std::str
 
 Result<void> Store::drop(MDB_txn* txn, MDB_dbi db, std::string_view what) const {
   if (int rc = mdb_drop(txn, db, 0); rc != 0) return error(rc, what);
-  if (redo != nullptr) {
-    redo->push_back(static_cast<char>(Op::drop));
-    redo->push_back(static_cast<char>(*dbi.number_of(db)));
-    append_u32(*redo, 0);
-    append_u32(*redo, 0);
-  }
+  if (redo != nullptr) append_op(*redo, Op::drop, *dbi.number_of(db), {}, {});
   return {};
 }
 

@@ -24,6 +24,7 @@
 // then refuses it rather than stranding what it cannot see.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -65,6 +66,7 @@ struct Dbis {
   // A stable number for each database (its position above), as the journal names them: the
   // handles LMDB hands out depend on the order of opening.
   static constexpr std::size_t count = 11;
+  std::array<MDB_dbi, count> all() const noexcept;  // in that order
   MDB_dbi by_number(std::size_t n) const noexcept;
   std::optional<std::size_t> number_of(MDB_dbi dbi) const noexcept;
 };
