@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifndef BGSYNC_VERSION
@@ -73,6 +74,40 @@ std::string failure_message(const CLI::App* app, const CLI::Error& error) {
   return std::string("syncctl: ") + error.what() + " (see `" + help + "`)\n";
 }
 
+// Every subcommand, in the order `syncctl --help` lists them.
+struct Registration {
+  std::string_view name;
+  syncctl::Command (*add)(CLI::App&, const syncctl::GlobalOptions&);
+};
+constexpr Registration registrations[] = {
+    {"enqueue", syncctl::add_enqueue}, {"status", syncctl::add_status},   {"list", syncctl::add_list},
+    {"show", syncctl::add_show},       {"cancel", syncctl::add_cancel},   {"retry", syncctl::add_retry},
+    {"pause", syncctl::add_pause},     {"resume", syncctl::add_resume},   {"watch", syncctl::add_watch},
+    {"config", syncctl::add_config},   {"reload", syncctl::add_reload},   {"paths", syncctl::add_paths},
+    {"periodic", syncctl::add_periodic}, {"cache", syncctl::add_cache},
+};
+
+// The subcommand the line names, when that is plain before parsing: the first word after the
+// global options. syncctl runs in shell loops, and building all fourteen subcommands' options
+// (strings, validators, callbacks) costs a call heap pages, each a page fault; building one does
+// not. Anything less plain (no command, --help, --version, an unknown word) builds them all, so
+// CLI11 answers it as before.
+const Registration* named_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--socket") {
+      ++i;
+      continue;
+    }
+    if (arg == "--json" || arg.starts_with("--socket=")) continue;
+    for (const auto& registration : registrations) {
+      if (registration.name == arg) return &registration;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,13 +134,12 @@ int main(int argc, char** argv) {
   app.add_flag("--json", globals.json,
                "Print one JSON document instead of text (watch: one event object per line)");
 
-  const std::vector<syncctl::Command> commands = {
-      syncctl::add_enqueue(app, globals), syncctl::add_status(app, globals), syncctl::add_list(app, globals),
-      syncctl::add_show(app, globals),    syncctl::add_cancel(app, globals), syncctl::add_retry(app, globals),
-      syncctl::add_pause(app, globals),   syncctl::add_resume(app, globals), syncctl::add_watch(app, globals),
-      syncctl::add_config(app, globals),  syncctl::add_reload(app, globals), syncctl::add_paths(app, globals),
-      syncctl::add_periodic(app, globals), syncctl::add_cache(app, globals),
-  };
+  std::vector<syncctl::Command> commands;
+  if (const Registration* named = named_command(argc, argv)) {
+    commands.push_back(named->add(app, globals));
+  } else {
+    for (const auto& registration : registrations) commands.push_back(registration.add(app, globals));
+  }
 
   try {
     app.parse(argc, argv);

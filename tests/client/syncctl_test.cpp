@@ -46,6 +46,20 @@ TEST_CASE("syncctl --help, --version and command help exit 0", "[syncctl]") {
     CHECK(sub.status == 0);
     CHECK_THAT(sub.out, Catch::Contains("EXAMPLES"));
   }
+
+  // syncctl builds only the command it is given (main.cpp): every form of naming it still reaches it,
+  // and `--help` after global options still lists them all.
+  for (const auto& args : {std::vector<std::string>{"--json", "enqueue", "--help"},
+                           std::vector<std::string>{"--socket", "/x", "enqueue", "--help"},
+                           std::vector<std::string>{"--socket=/x", "--json", "enqueue", "--help"}}) {
+    auto sub = syncctl(args);
+    INFO(args[0]);
+    CHECK(sub.status == 0);
+    CHECK_THAT(sub.out, Catch::Contains("Usage: syncctl enqueue"));
+  }
+  auto all = syncctl({"--json", "--help"});
+  CHECK(all.status == 0);
+  CHECK_THAT(all.out, Catch::Contains("periodic") && Catch::Contains("cache"));
 }
 
 TEST_CASE("syncctl usage errors exit 2 with one syncctl: line", "[syncctl]") {
@@ -58,6 +72,11 @@ TEST_CASE("syncctl usage errors exit 2 with one syncctl: line", "[syncctl]") {
     CHECK(syncctl({"status", "--bogus"}).status == 2);
   }
   SECTION("no command") { CHECK(syncctl({}).status == 2); }
+  SECTION("an unknown command") {
+    auto outcome = syncctl({"--socket", "/x", "bogus"});
+    CHECK(outcome.status == 2);
+    CHECK_THAT(outcome.err, Catch::StartsWith("syncctl: "));
+  }
   SECTION("an ftp URL is refused before connecting") {
     auto outcome = syncctl({"enqueue", "ftp://x"});
     CHECK(outcome.status == 2);
