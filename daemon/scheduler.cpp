@@ -157,6 +157,7 @@ asio::awaitable<void> Scheduler::run() {
           wake_at = std::chrono::steady_clock::now() + 1s;
           candidates.clear();
         }
+        std::vector<Starting> starting;
         for (std::size_t i = 0; i < candidates.size(); ++i) {
           if (in_flight_.size() >= depth) break;
           const auto& id = candidates[i];
@@ -173,8 +174,9 @@ asio::awaitable<void> Scheduler::run() {
           }
           in_flight_.emplace(id, std::make_shared<asio::cancellation_signal>());
           pipeline_bytes_ += route->record_bytes;
-          asio::co_spawn(executor_, attempt(id, route->record_bytes), asio::detached);
+          starting.push_back({id, route->record_bytes});
         }
+        if (!starting.empty()) asio::co_spawn(executor_, start_attempts(std::move(starting)), asio::detached);
       }
     }
     if (woken_) continue;  // woken while we looked: look again before sleeping
@@ -183,7 +185,29 @@ asio::awaitable<void> Scheduler::run() {
   }
 }
 
-asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes) {
+asio::awaitable<void> Scheduler::start_attempts(std::vector<Starting> starting) {
+  // One job marks the whole look's actions `sending`: one trip through the commit queue and one
+  // resumption here, not one per action. mark_sending checks before it writes, so one action that
+  // is gone (cancelled meanwhile) fails alone.
+  std::vector<proto::ActionId> ids;
+  ids.reserve(starting.size());
+  for (const auto& s : starting) ids.push_back(s.id);
+  using Marked = std::vector<store::Result<proto::Action>>;
+  store::CommitQueue::Job<Marked> mark = [ids = std::move(ids)](store::WriteTxn& txn) -> store::Result<Marked> {
+    const auto now = now_ms();
+    Marked marked;
+    marked.reserve(ids.size());
+    for (const auto& id : ids) marked.push_back(txn.mark_sending(id, now));
+    return marked;
+  };
+  auto marked = co_await commits_.run(std::move(mark));
+  for (std::size_t i = 0; i < starting.size(); ++i) {
+    store::Result<proto::Action> one = marked ? std::move((*marked)[i]) : store::Result<proto::Action>(marked.error());
+    asio::co_spawn(executor_, attempt(starting[i].id, starting[i].bytes, std::move(one)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, store::Result<proto::Action> marked) {
   auto signal = in_flight_.at(id);
   struct Done {  // however the attempt ends, free its place and look for more work
     Scheduler& s;
@@ -198,10 +222,6 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes) 
     }
   } done{*this, id, bytes};
 
-  // Jobs and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a
-  // co_await expression twice.
-  store::CommitQueue::Job<proto::Action> mark = [id](store::WriteTxn& txn) { return txn.mark_sending(id, now_ms()); };
-  auto marked = co_await commits_.run(std::move(mark));
   if (!marked) {
     if (!is_gone(marked.error())) spdlog::error("action {}: cannot start an attempt: {}", id.to_string(), marked.error().message);
     co_return;
@@ -272,7 +292,9 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes) 
     delay = std::min(d, retry_.retry_after_cap);
   }
 
-  // Record the outcome. A storage error (disk full) must not lose it: keep trying, slowly.
+  // Record the outcome. A storage error (disk full) must not lose it: keep trying, slowly. Jobs
+  // and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a co_await
+  // expression twice.
   for (auto pause = 1s; !stopping_; pause = std::min(pause * 2, std::chrono::seconds(60))) {
     store::CommitQueue::Job<proto::Action> record = [id, verdict, result, delay](store::WriteTxn& txn) {
       const auto now = now_ms();

@@ -29,12 +29,14 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bgsync/proto/codec.hpp"
 #include "bgsync/proto/types.hpp"
 #include "daemon/http/http_client.hpp"
 #include "daemon/net/host_learner.hpp"
@@ -89,7 +91,14 @@ class Scheduler {
 
  private:
   boost::asio::awaitable<void> run();
-  boost::asio::awaitable<void> attempt(proto::ActionId id, std::size_t bytes);
+  struct Starting {
+    proto::ActionId id;
+    std::size_t bytes;  // its record's size, counted in pipeline_bytes_
+  };
+  // Marks a look's actions `sending`, then runs each one's attempt with its marked record (or
+  // the error that stopped it).
+  boost::asio::awaitable<void> start_attempts(std::vector<Starting> starting);
+  boost::asio::awaitable<void> attempt(proto::ActionId id, std::size_t bytes, proto::Result<proto::Action> marked);
   boost::asio::awaitable<void> park(proto::ActionId id, std::string destination);
   boost::asio::awaitable<void> release_parked();
   boost::asio::awaitable<void> record_network(bool online, std::string reason);
