@@ -70,12 +70,16 @@ Result<json::object> decode_frame(std::string_view frame) {
   if (frame.find_first_not_of(" \t\r") == std::string_view::npos) {
     return bad_frame("empty line; expected one JSON object per line");
   }
-  if (const std::size_t offset = detail::first_invalid_utf8(frame); offset != std::string_view::npos) {
-    return bad_frame("not valid UTF-8 (byte " + std::to_string(offset) + ")");
-  }
+  // Boost.JSON refuses invalid UTF-8 itself (anywhere: outside strings any byte over 0x7f is a
+  // syntax error), so the frame is scanned for it only to say where, once parsing failed.
   boost::system::error_code ec;
   json::value value = json::parse(frame, ec);
-  if (ec) return bad_frame("not valid JSON (" + ec.message() + ")");
+  if (ec) {
+    if (const std::size_t offset = detail::first_invalid_utf8(frame); offset != std::string_view::npos) {
+      return bad_frame("not valid UTF-8 (byte " + std::to_string(offset) + ")");
+    }
+    return bad_frame("not valid JSON (" + ec.message() + ")");
+  }
   if (!value.is_object()) {
     return bad_frame("expected a JSON object, got " + std::string(kind_name(value.kind())));
   }

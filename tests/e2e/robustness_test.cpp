@@ -59,6 +59,35 @@ TEST_CASE("garbage, huge frames and bad requests get errors, never a crash", "[e
     raw.send(huge);  // may fail part-way once the daemon closes: that is fine
     CHECK(error_code_of(raw.read_json()) == "frame_too_large");
   }
+  SECTION("a frame of exactly 16 MiB, newline included, is read whole and answered on its merits") {
+    RawSocket raw(daemon.socket());
+    // An ftp:// URL: refused after parsing, on a connection that stays open.
+    const std::string head = R"({"id":1,"op":"enqueue","url":"ftp://127.0.0.1/","body":")";
+    const std::string tail = "\"}\n";
+    std::string frame = head;
+    frame.append((16u << 20) - head.size() - tail.size(), 'a');
+    frame += tail;
+    REQUIRE(frame.size() == 16u << 20);
+    raw.send(frame);
+    CHECK(error_code_of(raw.read_json()) == "bad_url");
+    raw.send("{\"id\":2,\"op\":\"status\"}\n");
+    CHECK(raw.read_json().at("ok") == true);
+  }
+  SECTION("frames split anywhere, or several in one write, are each answered") {
+    RawSocket raw(daemon.socket());
+    const std::string two = "{\"id\":1,\"op\":\"status\"}\n\n{\"id\":2,\"op\":\"status\"}\n";
+    raw.send(two.substr(0, 5));
+    raw.send(two.substr(5, 20));
+    raw.send(two.substr(25) + "{\"id\":3,\"op\":\"status\"}\n{\"id\":4,");
+    raw.send("\"op\":\"status\"}\n");
+    std::set<std::int64_t> answered;  // replies carry their request's id; their order is not promised
+    for (int n = 0; n < 4; ++n) {
+      auto reply = raw.read_json();
+      CHECK(reply.at("ok") == true);
+      answered.insert(reply.at("id").to_number<std::int64_t>());
+    }
+    CHECK(answered == std::set<std::int64_t>{1, 2, 3, 4});
+  }
   SECTION("a client that disconnects half-way through a frame") {
     {
       RawSocket raw(daemon.socket());
