@@ -1,5 +1,5 @@
 // Idle keep-alive connections: taken newest first (the likeliest to be open still), checked with a
-// non-blocking peek, swept after the idle timeout so that a burst to many hosts does not hold
+// non-blocking peek unless given back moments ago, swept after the idle timeout so that a burst to many hosts does not hold
 // their sockets for ever.
 #include "daemon/http/connection_pool.hpp"
 
@@ -13,10 +13,12 @@ namespace {
 
 // An idle HTTP/1.1 connection has nothing to read: readable means the server closed it (EOF, a
 // TLS close_notify) or broke the protocol, and either way it cannot carry the next request.
-bool still_open(Connection& c) {
+// `peek`: look at the socket for that, one recv; else trust what we know.
+bool still_open(Connection& c, bool peek) {
   if (c.buffer.size() != 0) return false;
   auto& socket = c.tcp().socket();
   if (!socket.is_open()) return false;
+  if (!peek) return true;
   char byte = 0;
   const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -39,7 +41,8 @@ std::unique_ptr<Connection> ConnectionPool::take(const std::string& origin) {
     auto c = std::move(connections.back());
     connections.pop_back();
     --idle_count_;
-    if (now - c->idle_since < limits_.idle_timeout && still_open(*c)) found = std::move(c);
+    const auto idle = now - c->idle_since;
+    if (idle < limits_.idle_timeout && still_open(*c, idle >= limits_.trusted_for)) found = std::move(c);
   }
   if (connections.empty()) idle_.erase(it);
   return found;

@@ -43,6 +43,11 @@ class ConnectionPool {
     // Shorter than most servers' keep-alive timeouts (nginx 75 s, Apache 5 s is the exception:
     // its closes are noticed when the connection is taken, see take()).
     std::chrono::milliseconds idle_timeout{30'000};
+    // Taken within this of being given back, a connection is not peeked at (a recv per request
+    // while draining): servers close idle keep-alive connections after seconds, and a request
+    // that a connection closed meanwhile swallowed with nothing answered is made again on a new
+    // one (http_client.cpp, stale).
+    std::chrono::milliseconds trusted_for{100};
   };
 
   ConnectionPool(boost::asio::any_io_executor executor, Limits limits);
@@ -51,7 +56,8 @@ class ConnectionPool {
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   // The most recently used idle connection to `origin` that is still open, or nullptr. One the
-  // server has closed (or written to, which HTTP/1.1 servers only do to close) is dropped here.
+  // server has closed (or written to, which HTTP/1.1 servers only do to close) is dropped here,
+  // when seen: idle for less than trusted_for, it is not looked at.
   std::unique_ptr<Connection> take(const std::string& origin);
   // After a complete response on a connection the server keeps open, with nothing read past it.
   void give_back(const std::string& origin, std::unique_ptr<Connection> connection);

@@ -3,6 +3,8 @@
 // connection, never a failed request.
 #include "daemon/http/http_client.hpp"
 
+#include "daemon/http/connection_pool.hpp"
+
 #include "tests/http/client_harness.hpp"
 #include "tests/support/catch_result.hpp"
 #include "tests/support/test_ca.hpp"
@@ -10,6 +12,8 @@
 #include "tests/support/test_util.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -68,12 +72,18 @@ TEST_CASE("a connection the server closed after a keep-alive response is replace
   // client either sees the close before reusing it or has its request fail with nothing read.
   server.set_handler([](const RecordedRequest&) { return Reply::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
   KeptClient kept;
+  // Taken at once, the connection is trusted (no peek) and the request made again; taken after
+  // trusted_for, the peek sees the close first.
+  const bool pause = GENERATE(false, true);
+  INFO("pause before each reuse: " << pause);
   for (int i = 0; i < 3; ++i) {
+    if (pause && i > 0) std::this_thread::sleep_for(http::ConnectionPool::Limits{}.trusted_for + std::chrono::milliseconds(20));
     const auto r = kept.send(make_request("GET", server.url("/x")));
     REQUIRE(r);
     CHECK(r->body == "ok");
   }
   CHECK(server.connection_count() == 3);
+  CHECK(server.request_count() == 3);
 }
 
 TEST_CASE("a reused connection reset before any response: the request is made again on a new one",
