@@ -135,18 +135,27 @@ asio::awaitable<void> Scheduler::run() {
       // to send but whose `sending` is not acknowledged yet are still listed.
       auto seen = co_await commits_.visible();
       if (!seen) spdlog::warn("reading a due index that may be behind: {}", seen.error().message);
-      auto due = outbox_.due(depth + in_flight_.size() + parking_.size());
+      // One more than can be taken, to know whether any are left for the next look.
+      auto due = outbox_.due(depth + in_flight_.size() + parking_.size() + 1);
       if (!due) {
         spdlog::error("cannot read the outbox's due index: {}", due.error().message);
         wake_at = std::chrono::steady_clock::now() + 1s;
       } else {
-        // The candidates: due now and not already ours. Their routes come in one read.
+        // The candidates: due now, not already ours, and no more than the pipeline has room for
+        // (reading every listed action's route cost a drain 5% of its CPU, most of it for
+        // actions left for a later look). Their routes come in one read.
         const auto now = now_ms();
+        const std::size_t room = depth - in_flight_.size();
         std::vector<proto::ActionId> candidates;
+        bool more = false;  // due actions left unread for want of room
         for (const auto& entry : *due) {
           if (in_flight_.contains(entry.id) || parking_.contains(entry.id)) continue;
           if (entry.next_attempt > now) {
             wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
+            break;
+          }
+          if (candidates.size() == room) {
+            more = true;
             break;
           }
           candidates.push_back(entry.id);
@@ -158,17 +167,22 @@ asio::awaitable<void> Scheduler::run() {
           candidates.clear();
         }
         std::vector<Starting> starting;
+        bool parked = false;
+        bool over_budget = false;
         for (std::size_t i = 0; i < candidates.size(); ++i) {
-          if (in_flight_.size() >= depth) break;
           const auto& id = candidates[i];
           auto& route = (*routes)[i];
           if (!route) continue;  // gone since due() read it
           // Past --parallel, the pipeline also stops at a memory budget: actions can be large.
-          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + route->record_bytes > max_pipeline_bytes) break;
+          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + route->record_bytes > max_pipeline_bytes) {
+            over_budget = true;
+            break;
+          }
           auto destination = destination_of(route->url);
           if (!reach(destination).reachable) {
             learn_host(destination);
             parking_.insert(id);
+            parked = true;
             asio::co_spawn(executor_, park(id, std::move(destination)), asio::detached);
             continue;
           }
@@ -176,6 +190,9 @@ asio::awaitable<void> Scheduler::run() {
           pipeline_bytes_ += route->record_bytes;
           starting.push_back({id, route->record_bytes});
         }
+        // Candidates that were parked (or gone) left room that the unread due actions may take:
+        // look again at once, as long as this look made progress.
+        if (more && !over_budget && in_flight_.size() < depth && (parked || !starting.empty())) woken_ = true;
         if (!starting.empty()) asio::co_spawn(executor_, start_attempts(std::move(starting)), asio::detached);
       }
     }

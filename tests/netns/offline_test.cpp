@@ -178,3 +178,39 @@ TEST_CASE("syncctl says why the daemon is offline and what each action waits for
   CHECK(list_json.exit_code == 0);
   CHECK_THAT(list_json.out, Catch::Contains("\"waiting\":\"network\"") && Catch::Contains("\"waiting\":\"tag\""));
 }
+
+TEST_CASE("offline, a backlog longer than the pipeline does not hold back loopback actions", "[netns]") {
+  auto net = topology_or_skip();
+  if (!net) return;
+  auto server = net->start_server();
+  std::unique_ptr<HttpServer> local;  // on the daemon's own loopback
+  {
+    const ScopedNetns in(net->client_ns());
+    local = std::make_unique<HttpServer>();
+  }
+  NetnsDaemon daemon(net->client_ns());
+  auto args = fast_network_args;
+  args.insert(args.end(), {"--parallel", "1"});  // a pipeline of 64 actions
+  daemon.start(args);
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+  net->link_down();
+  require_within(daemon, "status says offline after the link went down", 5s, [&] { return !status_ok(client).online; });
+
+  // 200 untagged actions to the network come first in the due index; each look takes at most
+  // the pipeline's room of them and parks them, then must look again for the loopback ones.
+  for (int i = 0; i < 200; ++i) enqueue_ok(client, numbered(*server, "o", "", i));
+  std::vector<ActionId> loopback;
+  for (int i = 0; i < 3; ++i) {
+    EnqueueRequest request;
+    request.method = "POST";
+    request.url = local->url("/local/" + std::to_string(i));
+    loopback.push_back(enqueue_ok(client, request).id);
+  }
+  REQUIRE(client.resume());
+  require_within(daemon, "the loopback actions are sent behind the parked backlog", 5s, [&] {
+    return std::all_of(loopback.begin(), loopback.end(),
+                       [&](const ActionId& id) { return get_ok(client, id).state == ActionState::sent; });
+  });
+  CHECK(server->request_count() == 0);
+}
