@@ -224,7 +224,7 @@ asio::awaitable<void> Scheduler::start_attempts(std::vector<Starting> starting) 
   }
 }
 
-asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, store::Result<proto::Action> marked) {
+asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, proto::Result<proto::Action> marked) {
   auto signal = in_flight_.at(id);
   struct Done {  // however the attempt ends, free its place and look for more work
     Scheduler& s;

@@ -1,6 +1,6 @@
 // Idle keep-alive connections: taken newest first (the likeliest to be open still), checked with a
-// non-blocking peek unless given back moments ago, swept after the idle timeout so that a burst to many hosts does not hold
-// their sockets for ever.
+// non-blocking peek unless given back moments ago, swept after the idle timeout so that a burst
+// to many hosts does not hold their sockets for ever.
 #include "daemon/http/connection_pool.hpp"
 
 #include <cerrno>
