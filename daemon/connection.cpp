@@ -69,16 +69,18 @@ asio::awaitable<void> Connection::read_loop() {
   // Frames are found with memchr over the bytes not searched yet, and read with read_some into the
   // buffer's spare room. (asio's read_until walks the buffer a byte at a time through iterators:
   // a few percent of the io thread with 1 KiB requests.) A frame may take up to max_frame_size
-  // bytes, its newline included.
+  // bytes, its newline included. The buffer only grows: bytes past `filled` are room, not data,
+  // so a read does not pay for zeroing it.
   std::string buffer;
   std::size_t start = 0;    // where the frame being gathered begins
   std::size_t scanned = 0;  // its bytes already searched for the newline
+  std::size_t filled = 0;   // the end of what was read
   while (reading_ && !closed_) {
     const char* frame_begin = buffer.data() + start;
-    const auto* newline = static_cast<const char*>(
-        std::memchr(frame_begin + scanned, '\n', buffer.size() - start - scanned));
+    const auto* newline =
+        static_cast<const char*>(std::memchr(frame_begin + scanned, '\n', filled - start - scanned));
     if (newline == nullptr) {
-      scanned = buffer.size() - start;
+      scanned = filled - start;
       if (scanned >= proto::max_frame_size) {
         // No newline within the limit: the stream cannot be resynchronised cheaply, so answer and close.
         spdlog::warn("connection {}: frame over {} bytes; closing it", number_, proto::max_frame_size);
@@ -87,15 +89,18 @@ asio::awaitable<void> Connection::read_loop() {
                                                                       " bytes; closing the connection")));
         break;
       }
-      buffer.erase(0, start);  // keep only the partial frame
-      start = 0;
+      if (start > 0) {  // keep only the partial frame, at the front
+        std::memmove(buffer.data(), buffer.data() + start, scanned);
+        start = 0;
+        filled = scanned;
+      }
       // Room grows with the frame, so a large one takes few reads; never past the frame's limit.
       const std::size_t room = std::min(std::clamp<std::size_t>(scanned, 4096, 256 * 1024), proto::max_frame_size - scanned);
-      buffer.resize(scanned + room);
+      if (buffer.size() < filled + room) buffer.resize(filled + room);
       auto [ec, n] = co_await socket_.async_read_some(
-          asio::buffer(buffer.data() + scanned, room),
+          asio::buffer(buffer.data() + filled, room),
           asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
-      buffer.resize(scanned + n);
+      filled += n;
       if (ec) break;  // EOF, reset, or shutdown()
       continue;
     }
@@ -113,10 +118,7 @@ asio::awaitable<void> Connection::read_loop() {
       ++pending_;
       asio::co_spawn(socket_.get_executor(), handle(std::move(*message)), asio::detached);
     }
-    if (start == buffer.size()) {
-      buffer.clear();
-      start = 0;
-    }
+    if (start == filled) start = filled = 0;
     while (pending_ >= max_pending_requests && reading_ && !closed_) {
       reader_wake_.expires_at(std::chrono::steady_clock::time_point::max());
       co_await reader_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
