@@ -133,7 +133,7 @@ asio::awaitable<void> Connection::handle(json::object message) {
   const json::value id = proto::request_id(message);
   json::object reply;
   try {
-    auto request = proto::parse_request(message);
+    auto request = proto::parse_request(std::move(message));
     if (!request) {
       reply = proto::make_error_reply(id, request.error());
     } else {

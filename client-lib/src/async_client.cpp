@@ -140,7 +140,7 @@ void AsyncClient::Impl::dispatch(std::string_view line) {
     finish(detail::malformed("a request", message.error()));
     return;
   }
-  auto incoming = proto::parse_incoming(*message);
+  auto incoming = proto::parse_incoming(std::move(*message));
   if (!incoming) {
     finish(detail::malformed("a request", incoming.error()));
     return;

@@ -48,12 +48,12 @@ Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& re
   const auto deadline = detail::deadline_after(socket.timeout());
   if (auto sent = socket.write_all(frame, deadline); !sent) return drop(sent.error());
 
-  for (;;) {
-    auto line = socket.read_line(deadline);
+  for (bool just_sent = true;; just_sent = false) {
+    auto line = socket.read_line(deadline, just_sent);
     if (!line) return drop(line.error());
     auto message = proto::decode_frame(*line);
     if (!message) return drop(detail::malformed(op, message.error()));
-    auto incoming = proto::parse_incoming(*message);
+    auto incoming = proto::parse_incoming(std::move(*message));
     if (!incoming) return drop(detail::malformed(op, incoming.error()));
     auto* reply = std::get_if<proto::Reply>(&*incoming);
     if (reply == nullptr) continue;  // an event push; this client never subscribes, so nobody wants it

@@ -170,9 +170,9 @@ Result<void> LineSocket::write_all(std::string_view data, Deadline deadline) {
   return {};
 }
 
-Result<std::string> LineSocket::read_line(Deadline deadline) {
+Result<std::string> LineSocket::read_line(Deadline deadline, bool wait_first) {
   if (!fd_) return connection_closed();
-  for (;;) {
+  for (bool wait = wait_first;; wait = false) {
     const auto newline = buffer_.find('\n', scanned_);
     if (newline != std::string::npos) {
       std::string line = buffer_.substr(0, newline);
@@ -186,6 +186,9 @@ Result<std::string> LineSocket::read_line(Deadline deadline) {
                                                            std::to_string(proto::max_frame_size) + " bytes");
     }
 
+    if (wait) {
+      if (auto ready = wait_for(POLLIN, deadline); !ready) return ready.error();
+    }
     char chunk[64 * 1024];
     const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
     if (n > 0) {

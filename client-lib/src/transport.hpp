@@ -62,8 +62,9 @@ public:
   // Sends all of `data`. Errors: connection_lost, timeout.
   Result<void> write_all(std::string_view data, Deadline deadline);
   // The next line, without its '\n'. Errors: connection_lost, timeout, protocol_error (a line longer
-  // than proto::max_frame_size).
-  Result<std::string> read_line(Deadline deadline);
+  // than proto::max_frame_size). With `wait_first`, for an answer just asked for, it polls before
+  // its first recv: that recv would find nothing, and a system call is dear on a busy machine.
+  Result<std::string> read_line(Deadline deadline, bool wait_first = false);
 
   bool is_open() const noexcept { return static_cast<bool>(fd_); }
   void close() noexcept { fd_.reset(); }

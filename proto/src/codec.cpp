@@ -92,7 +92,7 @@ boost::json::value request_id(const json::object& message) {
   return *id;
 }
 
-Result<Request> parse_request(const json::object& message) {
+Result<Request> parse_request(json::object message) {
   Request request;
   request.id = request_id(message);
   const json::value* op = message.if_contains("op");
@@ -101,7 +101,7 @@ Result<Request> parse_request(const json::object& message) {
   const auto parsed = parse_op(op->get_string());
   if (!parsed) return make_error(errc::unknown_op, "unknown op " + detail::quote(op->get_string()));
   request.op = *parsed;
-  request.message = message;
+  request.message = std::move(message);
   return request;
 }
 
@@ -134,7 +134,7 @@ json::object make_event_push(std::uint64_t subscription, const Event& event) {
   return push;
 }
 
-Result<Incoming> parse_incoming(const json::object& message) {
+Result<Incoming> parse_incoming(json::object message) {
   if (const json::value* event = detail::find_field(message, "event")) {
     if (!event->is_object()) return detail::bad_field("event", "must be an object");
     EventPush push;
@@ -146,7 +146,7 @@ Result<Incoming> parse_incoming(const json::object& message) {
   auto ok = detail::required_bool(message, "ok");
   if (!ok) return ok.error();
   if (*ok) {
-    reply.result = message;
+    reply.result = std::move(message);
     return Incoming{std::move(reply)};
   }
   const json::value* error = detail::find_field(message, "error");

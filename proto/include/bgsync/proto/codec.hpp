@@ -68,8 +68,9 @@ struct Request {
 };
 
 // Errors: bad_frame, missing_field ("op"), bad_field, unknown_op. The id is recovered whenever the
-// frame was a JSON object, so that even error replies can echo it: see request_id().
-Result<Request> parse_request(const boost::json::object& message);
+// frame was a JSON object, so that even error replies can echo it: see request_id(). Taken by
+// value: a caller done with the message moves it in, and a 1 KiB body is not copied.
+Result<Request> parse_request(boost::json::object message);
 boost::json::value request_id(const boost::json::object& message);  // null when absent or not a scalar
 
 // Per-operation argument parsers (daemon side). Each validates fully and names the bad field.
@@ -133,6 +134,6 @@ struct EventPush {
   Event event;
 };
 using Incoming = std::variant<Reply, EventPush>;
-Result<Incoming> parse_incoming(const boost::json::object& message);
+Result<Incoming> parse_incoming(boost::json::object message);  // by value, as parse_request
 
 }  // namespace bgsync::proto
