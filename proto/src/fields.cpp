@@ -193,7 +193,10 @@ Result<std::string> optional_body(const json::object& object, std::string_view n
   return std::move(*bytes);
 }
 
-json::string text(std::string_view value) { return json::string(to_valid_utf8(value)); }
+json::string text(std::string_view value) {
+  if (is_valid_utf8(value)) return json::string(value);  // the usual case, without a copy between
+  return json::string(to_valid_utf8(value));
+}
 
 json::value text_or_null(std::string_view value) {
   if (value.empty()) return nullptr;
@@ -202,7 +205,7 @@ json::value text_or_null(std::string_view value) {
 
 json::value time_or_null(const std::optional<TimePoint>& time) {
   if (!time) return nullptr;
-  return json::string(format_time(*time));
+  return time_text(*time);
 }
 
 void put_body(json::object& object, std::string_view name, std::string_view bytes) {

@@ -72,6 +72,9 @@ Result<std::string> optional_body(const boost::json::object& object, std::string
 boost::json::string text(std::string_view value);
 boost::json::value text_or_null(std::string_view value);  // null when empty
 boost::json::value time_or_null(const std::optional<TimePoint>& time);
+boost::json::string time_text(TimePoint time);  // format_time's text, with no std::string between
+// format_time's text into `out`, NUL-terminated; returns its length (24 for years 0 to 9999).
+std::size_t format_time(TimePoint time, char (&out)[32]) noexcept;
 void put_body(boost::json::object& object, std::string_view name, std::string_view bytes);
 
 // ---- checks shared by validate.cpp and periodic_requests.cpp (defined in validate.cpp) ----------

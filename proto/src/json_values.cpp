@@ -29,8 +29,8 @@ json::object to_json(const Action& action, bool with_bodies) {
   o["headers"] = to_json(action.headers);
   if (with_bodies) detail::put_body(o, "body", action.body);
   o["attempts"] = action.attempts;
-  o["created"] = format_time(action.created);
-  o["updated"] = format_time(action.updated);
+  o["created"] = detail::time_text(action.created);
+  o["updated"] = detail::time_text(action.updated);
   o["next_attempt"] = detail::time_or_null(action.next_attempt);
   o["waiting"] = action.waiting == WaitReason::none ? json::value(nullptr) : json::value(to_string(action.waiting));
   o["last_error"] = detail::text_or_null(action.last_error);
@@ -83,7 +83,7 @@ json::object to_json(const Event& event) {
   o["id"] = event.id.to_string();
   o["tag"] = text(event.tag);
   o["app"] = text(event.app);
-  o["time"] = format_time(event.time);
+  o["time"] = detail::time_text(event.time);
   o["attempt"] = event.attempt;
   o["status"] = event.status ? json::value(*event.status) : json::value(nullptr);
   o["error"] = detail::text_or_null(event.error);

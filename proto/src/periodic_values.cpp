@@ -83,14 +83,14 @@ json::object to_json(const PeriodicRegistration& r) {
   detail::put_body(o, "body", r.body);
   o["network"] = to_string(r.network);
   o["power"] = to_string(r.power);
-  o["created"] = format_time(r.created);
-  o["updated"] = format_time(r.updated);
+  o["created"] = detail::time_text(r.created);
+  o["updated"] = detail::time_text(r.updated);
   o["last_run"] = detail::time_or_null(r.last_run);
   o["last_outcome"] = r.last_outcome ? json::value(to_string(*r.last_outcome)) : json::value(nullptr);
   o["last_status"] = int_or_null(r.last_status);
   o["last_error"] = detail::text_or_null(r.last_error);
   o["consecutive_failures"] = r.consecutive_failures;
-  o["next_earliest"] = format_time(r.next_earliest);
+  o["next_earliest"] = detail::time_text(r.next_earliest);
   o["etag"] = detail::text_or_null(r.etag);
   o["last_modified"] = detail::text_or_null(r.last_modified);
   o["cached"] = detail::time_or_null(r.cached);
@@ -199,7 +199,7 @@ json::object to_json(const CachedResponse& response) {
   o["status"] = response.status;
   o["headers"] = to_json(response.headers);
   detail::put_body(o, "body", response.body);
-  o["fetched"] = format_time(response.fetched);
+  o["fetched"] = detail::time_text(response.fetched);
   o["validated"] = detail::time_or_null(response.validated);
   return o;
 }

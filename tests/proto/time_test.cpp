@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 using namespace bgsync::proto;
 using namespace std::chrono;
 
@@ -21,6 +23,33 @@ TEST_CASE("format_time writes UTC with milliseconds", "[time]") {
   CHECK(format_time(at(-1)) == "1969-12-31T23:59:59.999Z");
   CHECK(format_time(TimePoint{sys_days{year{2099} / 12 / 31} + 23h + 59min + 59s + 999ms}) ==
         "2099-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("format_time writes every field with its width, across years 0 to 9999 and past them", "[time]") {
+  CHECK(format_time(TimePoint{sys_days{year{0} / 1 / 1}}) == "0000-01-01T00:00:00.000Z");
+  CHECK(format_time(TimePoint{sys_days{year{9999} / 12 / 31} + 23h + 59min + 59s + 999ms}) ==
+        "9999-12-31T23:59:59.999Z");
+  CHECK(format_time(TimePoint{sys_days{year{10000} / 1 / 2} + 3h + 4min + 5s + 6ms}) == "10000-01-02T03:04:05.006Z");
+  CHECK(format_time(TimePoint{sys_days{year{-1} / 1 / 1}}) == "-001-01-01T00:00:00.000Z");
+  // Against the C library, at times spread over the four-digit years.
+  std::uint64_t state = 88172645463325252ull;
+  const auto first = sys_days{year{0} / 1 / 1}.time_since_epoch();
+  const auto span = sys_days{year{9999} / 12 / 31}.time_since_epoch() - first;
+  for (int i = 0; i < 2000; ++i) {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    const TimePoint t{duration_cast<milliseconds>(first) +
+                      milliseconds{static_cast<std::int64_t>(state % static_cast<std::uint64_t>(duration_cast<milliseconds>(span).count()))}};
+    const auto midnight = floor<days>(t);
+    const year_month_day date{midnight};
+    const hh_mm_ss<milliseconds> clock{t - midnight};
+    char expected[40];
+    std::snprintf(expected, sizeof expected, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
+    INFO(t.time_since_epoch().count());
+    REQUIRE(format_time(t) == expected);
+  }
 }
 
 TEST_CASE("parse_time reads what format_time writes", "[time]") {
