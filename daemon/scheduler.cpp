@@ -7,6 +7,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -220,12 +221,19 @@ asio::awaitable<void> Scheduler::start_attempts(std::vector<Starting> starting) 
   auto marked = co_await commits_.run(std::move(mark));
   for (std::size_t i = 0; i < starting.size(); ++i) {
     store::Result<proto::Action> one = marked ? std::move((*marked)[i]) : store::Result<proto::Action>(marked.error());
-    asio::co_spawn(executor_, attempt(starting[i].id, starting[i].bytes, std::move(one)), asio::detached);
+    // The attempt runs bound to its action's signal: stop() aborts whatever it awaits (a request
+    // slot, the request). The completion handler owns the signal, so it outlives the coroutine,
+    // whose cancellation state lives in the signal's slot until the very end.
+    auto signal = in_flight_.at(starting[i].id);
+    auto& slot_owner = *signal;
+    asio::co_spawn(executor_, attempt(starting[i].id, starting[i].bytes, std::move(one)),
+                   asio::bind_cancellation_slot(slot_owner.slot(), [signal = std::move(signal)](std::exception_ptr) {}));
   }
 }
 
 asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, proto::Result<proto::Action> marked) {
-  auto signal = in_flight_.at(id);
+  // Cancelled (by stop()), an operation completes with operation_aborted instead of throwing.
+  co_await asio::this_coro::throw_if_cancelled(false);
   struct Done {  // however the attempt ends, free its place and look for more work
     Scheduler& s;
     proto::ActionId id;
@@ -247,7 +255,7 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
   const auto id_text = action.id.to_string();
 
   // A request slot; without one (stopping) the action stays `sending`, queued again at next start.
-  auto acquiring = slots_.acquire(signal->slot());
+  auto acquiring = slots_.acquire();
   bool holding = co_await std::move(acquiring);
   struct Slot {
     SendSlots& slots;
@@ -271,9 +279,8 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
     if (!http::find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
     spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
     const auto started = std::chrono::steady_clock::now();
-    // Bound to the action's signal so that stop() can abort a request that is on the wire.
-    auto sending = asio::co_spawn(executor_, http_.send(request),
-                                  asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
+    // Awaited in this coroutine, not spawned: stop() aborts it through the attempt's own signal.
+    auto sending = http_.send(request);
     auto response = co_await std::move(sending);
     slots_.release();  // the wire is free for the next one while this outcome is recorded
     holding = false;
@@ -327,8 +334,8 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
     spdlog::error("action {}: cannot record the outcome ({}); trying again in {} s", id_text, recorded.error().message,
                   pause.count());
     asio::steady_timer wait(executor_, pause);
-    // Bound to the action's signal: stop() must not wait for this pause to end.
-    co_await wait.async_wait(asio::bind_cancellation_slot(signal->slot(), asio::as_tuple(asio::use_awaitable)));
+    // Aborted by stop() through the attempt's signal: stop() must not wait for this pause to end.
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 

@@ -124,8 +124,8 @@ class Scheduler {
   bool stopping_ = false;
   bool woken_ = false;  // wake() came while the loop was not waiting on timer_
   std::mt19937_64 rng_;
-  // Actions between the decision to send and the recorded outcome, with the signal that aborts
-  // their HTTP request on stop().
+  // Actions between the decision to send and the recorded outcome, with the signal their attempt
+  // is spawned with: stop() aborts what it awaits (a request slot, the request, a pause).
   std::map<proto::ActionId, std::shared_ptr<boost::asio::cancellation_signal>> in_flight_;
   // Their records' sizes: beyond --parallel actions, the pipeline admits more only within
   // max_pipeline_bytes, so that a queue of large bodies does not sit in memory 1024 at a time.

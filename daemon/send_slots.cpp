@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace bgsync::daemon {
@@ -16,7 +15,7 @@ void SendSlots::set_limit(std::size_t limit) {
   grant();
 }
 
-asio::awaitable<bool> SendSlots::acquire(asio::cancellation_slot cancel) {
+asio::awaitable<bool> SendSlots::acquire() {
   if (held_ < limit_ && waiters_.empty()) {
     ++held_;
     co_return true;
@@ -24,7 +23,8 @@ asio::awaitable<bool> SendSlots::acquire(asio::cancellation_slot cancel) {
   auto waiter = std::make_shared<Waiter>(executor_);
   waiter->wake.expires_at(asio::steady_timer::time_point::max());
   waiters_.push_back(waiter);
-  co_await waiter->wake.async_wait(asio::bind_cancellation_slot(cancel, asio::as_tuple(asio::use_awaitable)));
+  // Cancellable through the awaiting coroutine's own cancellation slot.
+  co_await waiter->wake.async_wait(asio::as_tuple(asio::use_awaitable));
   if (waiter->granted) co_return true;
   waiters_.erase(std::find(waiters_.begin(), waiters_.end(), waiter));
   co_return false;

@@ -9,7 +9,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace bgsync::daemon {
@@ -20,8 +19,9 @@ class SendSlots {
 
   // A raised limit serves waiters at once; a lowered one takes effect as holders release.
   void set_limit(std::size_t limit);
-  // True once a slot is held (release() it); false if `cancel` fired first.
-  boost::asio::awaitable<bool> acquire(boost::asio::cancellation_slot cancel);
+  // True once a slot is held (release() it); false if the awaiting coroutine was cancelled first
+  // (through the cancellation slot it was spawned with).
+  boost::asio::awaitable<bool> acquire();
   void release();
 
   std::size_t held() const noexcept { return held_; }

@@ -22,12 +22,12 @@ void take(asio::io_context& io, SendSlots& slots, std::vector<std::string>& log,
           asio::cancellation_signal* cancel = nullptr) {
   asio::co_spawn(
       io,
-      [&slots, &log, name, cancel]() -> asio::awaitable<void> {
-        auto acquiring = slots.acquire(cancel ? cancel->slot() : asio::cancellation_slot());
+      [&slots, &log, name]() -> asio::awaitable<void> {
+        auto acquiring = slots.acquire();
         const bool got = co_await std::move(acquiring);
         log.push_back(got ? name : name + " cancelled");
       },
-      asio::detached);
+      asio::bind_cancellation_slot(cancel ? cancel->slot() : asio::cancellation_slot(), asio::detached));
 }
 
 }  // namespace

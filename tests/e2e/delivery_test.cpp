@@ -137,6 +137,42 @@ TEST_CASE("pause survives a restart of the daemon", "[e2e][delivery]") {
   CHECK(server.wait_for_requests(1, 10s));
 }
 
+TEST_CASE("SIGTERM aborts a request on the wire and one waiting for a slot, both go after a restart",
+          "[e2e][delivery][shutdown]") {
+  HttpServer server;
+  std::atomic<int> calls{0};
+  server.set_handler([&](const RecordedRequest&) { return ++calls == 1 ? Reply::hang_forever() : Reply::with_status(200); });
+  DaemonProcess daemon;
+  // One request at a time, and an exchange deadline far beyond the test: only the abort can end it.
+  daemon.start({"--parallel", "1", "--exchange-timeout", "120s"});
+  ActionId first, second;
+  {
+    auto client = daemon.client();
+    first = enqueue_ok(client, post(server.url("/a"), "first")).id;
+    second = enqueue_ok(client, post(server.url("/b"), "second")).id;
+    REQUIRE(server.wait_for_requests(1, 10s));
+    // Both are `sending`: the first on the wire, the second waiting for the only slot.
+    REQUIRE(wait_for_state(client, second, ActionState::sending));
+    CHECK(get_ok(client, first).state == ActionState::sending);
+  }
+  const auto stopping = std::chrono::steady_clock::now();
+  REQUIRE(daemon.terminate(60s) == 0);
+  CHECK(std::chrono::steady_clock::now() - stopping < 60s);  // not the exchange deadline's 120 s
+  CHECK(server.request_count() == 1);
+
+  daemon.start();
+  auto client = daemon.client();
+  REQUIRE(wait_for_state(client, first, ActionState::sent));
+  REQUIRE(wait_for_state(client, second, ActionState::sent));
+  CHECK(get_ok(client, first).attempts == 2);  // the aborted attempt counts
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].header("Idempotency-Key") == first.to_string());
+  int first_keys = 0;
+  for (const auto& r : seen) first_keys += r.header("Idempotency-Key") == first.to_string();
+  CHECK(first_keys == 2);
+}
+
 TEST_CASE("a 4xx fails at once, stays visible, and a manual retry sends it again", "[e2e][delivery][retry]") {
   HttpServer server;
   std::atomic<int> status{400};
