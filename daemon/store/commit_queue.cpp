@@ -110,6 +110,43 @@ struct CommitQueue::Impl {
     });
   }
 
+  // A batch's completions, run in submission order by one handler: one hand-off to the io thread
+  // per batch rather than one per job.
+  struct Completions {
+    std::vector<std::unique_ptr<Completion>> done;
+    std::vector<Result<void>> results;
+    std::vector<asio::any_io_executor> work;  // each job's tracked work, released once it is complete
+    std::size_t next = 0;
+
+    void run() {
+      while (next < done.size()) {
+        const std::size_t i = next++;
+        try {
+          done[i]->complete(std::move(results[i]));
+        } catch (...) {
+          // Whoever threw out of a completion is reported by io_context::run(); the jobs after
+          // it still complete, in a handler of their own.
+          if (next < done.size()) asio::post(work[next], [rest = std::move(*this)]() mutable { rest.run(); });
+          throw;
+        }
+      }
+    }
+  };
+
+  static void finish_batch(std::vector<Pending>& batch, std::vector<Result<void>> results) {
+    if (batch.empty()) return;
+    Completions c;
+    c.done.reserve(batch.size());
+    c.work.reserve(batch.size());
+    for (auto& p : batch) {
+      c.done.push_back(std::move(p.done));
+      c.work.push_back(std::move(p.work));
+    }
+    c.results = std::move(results);
+    auto executor = c.work.front();
+    asio::post(executor, [c = std::move(c)]() mutable { c.run(); });
+  }
+
   void run_writer() {
     BatchWriter writer(outbox);
     std::vector<Event> held_events;  // of the unpublished batches
@@ -197,8 +234,8 @@ struct CommitQueue::Impl {
           results.push_back(run_one(p.job, **txn));
           if ((*txn)->poisoned()) break;
         }
-        // Copied before end(), which destroys the WriteTxn.
-        std::vector<Event> batch_events = (*txn)->events();
+        // Taken before end(), which destroys the WriteTxn.
+        std::vector<Event> batch_events = (*txn)->take_events();
         if (auto ended_ok = writer.end(); !ended_ok) {
           failure = ended_ok.error();
         } else {
@@ -212,9 +249,14 @@ struct CommitQueue::Impl {
     }
     // Counted before the completions: a caller that saw its result and then asks visible() must wait.
     if (!failure) batches.fetch_add(1, std::memory_order_release);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      finish(batch[i], failure ? Result<void>(*failure) : std::move(results[i]));
+    if (failure) {
+      results.assign(batch.size(), Result<void>(*failure));
+    } else {
+      // A batch stops early only when poisoned, and then end() fails: never reached, but no job
+      // may be told it ran when it did not.
+      results.resize(batch.size(), Result<void>(proto::make_error(proto::errc::internal, "the job did not run")));
     }
+    finish_batch(batch, std::move(results));
     return !failure;
   }
 

@@ -215,6 +215,8 @@ class WriteTxn {
   // A batch's WriteTxn is ended by its BatchWriter instead.
   Result<void> commit();
   const std::vector<Event>& events() const noexcept;
+  // Moves them out (events() is empty after): for a batch's owner, before the batch ends.
+  std::vector<Event> take_events() noexcept;
 
  private:
   friend class BatchWriter;

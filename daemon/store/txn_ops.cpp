@@ -93,7 +93,7 @@ Result<Action> TxnWriter::mark_sending(const ActionId& id, TimePoint now) {
   if (auto r = put(store_.dbi.inflight, record::id_bytes(id), std::string_view(""), "write the inflight index"); !r) return r.error();
   move_count(ActionState::queued, ActionState::sending);
   if (auto r = append_event(EventType::sending, a, now); !r) return r.error();
-  return a;
+  return std::move(a);  // `a` is the loaded record's: moved, body and all, not copied
 }
 
 Result<void> TxnWriter::finish_sending(Stored& stored, ActionState to, const AttemptResult& result, TimePoint now) {

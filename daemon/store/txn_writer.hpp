@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/store/outbox.hpp"
@@ -72,6 +73,7 @@ class TxnWriter {
   // On a poisoned transaction: aborts (its own) and returns the error that poisoned it.
   Result<void> commit();
   const std::vector<Event>& events() const noexcept { return events_; }
+  std::vector<Event> take_events() noexcept { return std::exchange(events_, {}); }
 
  private:
   using Stored = record::StoredAction;

@@ -69,5 +69,6 @@ Result<std::size_t> WriteTxn::prune_events(TimePoint cutoff, std::size_t max) {
 bool WriteTxn::poisoned() const noexcept { return impl_->writer.poisoned(); }
 Result<void> WriteTxn::commit() { return impl_->writer.commit(); }
 const std::vector<Event>& WriteTxn::events() const noexcept { return impl_->writer.events(); }
+std::vector<Event> WriteTxn::take_events() noexcept { return impl_->writer.take_events(); }
 
 }  // namespace bgsync::store
