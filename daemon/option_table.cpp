@@ -159,7 +159,7 @@ std::vector<OptionSpec> make_table() {
            [](auto& o) -> auto& { return o.probe.portal_interval; }, duration_text, duration),
     option("probe-timeout", T::duration, reload, "A probe not answered by then counts as no answer",
            [](auto& o) -> auto& { return o.probe.timeout; }, duration_text, duration),
-    option("parallel", T::count, reload, "Actions sent at once, across tags",
+    option("parallel", T::count, reload, "Requests on the wire at once, across all tags and servers",
            [](auto& o) -> auto& { return o.parallel; }, number_text, count<std::size_t>(1, 1024)),
     option("max-size", T::count, restart, "Largest the outbox may grow, in MiB",
            [](auto& o) -> auto& { return o.map_size_mib; }, number_text, count<std::size_t>(1, 1 << 24)),
