@@ -3,6 +3,7 @@
 #include "text.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace bgsync::proto::detail {
 namespace {
@@ -58,7 +59,14 @@ void append_hex_escape(std::string& out, unsigned char c) {
 
 std::size_t first_invalid_utf8(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size();) {
-    // ASCII runs dominate JSON; skip them without the general decoder.
+    // ASCII runs dominate JSON and request bodies: skip them eight bytes at a time (a byte at a
+    // time, this scan was a tenth of a client's instructions per 1 KiB enqueue).
+    constexpr std::uint64_t high_bits = 0x8080808080808080ull;
+    for (std::uint64_t word = 0; text.size() - i >= sizeof word; i += sizeof word) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & high_bits) != 0) break;
+    }
+    if (i == text.size()) break;
     if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;

@@ -65,6 +65,27 @@ TEST_CASE("decode_frame rejects malformed frames as bad_frame", "[frames]") {
   check("{\"op\":\"a\tb\"}\n", "not valid JSON");           // raw control character in a string
 }
 
+TEST_CASE("decode_frame finds a bad byte after ASCII runs of every length and alignment", "[frames]") {
+  // The UTF-8 scan skips ASCII eight bytes at a time: a bad byte, or a good multi-byte sequence,
+  // must be found wherever it falls in or after such a run.
+  for (std::size_t run = 0; run <= 40; ++run) {
+    INFO("ASCII run of " << run);
+    const std::string ascii(run, 'a');
+    auto bad = decode_frame("{\"op\":\"" + ascii + "\xff\"}\n");
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message, Catch::Contains("not valid UTF-8 (byte " + std::to_string(7 + run) + ")"));
+    auto cut = decode_frame("{\"op\":\"" + ascii + "b\xe2\x82\"}\n");
+    REQUIRE_FALSE(cut);
+    CHECK_THAT(cut.error().message, Catch::Contains("not valid UTF-8 (byte " + std::to_string(8 + run) + ")"));
+    for (const char* good : {"\xc3\xbc", "\xe2\x82\xac", "\xf0\x9f\x98\x80"}) {
+      const std::string text = ascii + good + ascii;
+      auto ok = decode_frame("{\"op\":\"" + text + "\"}\n");
+      REQUIRE(ok);
+      CHECK(ok->at("op").as_string() == text);
+    }
+  }
+}
+
 TEST_CASE("decode_frame accepts UTF-8 and escapes", "[frames]") {
   auto result = decode_frame("{\"s\":\"gr\xc3\xbc\xc3\x9f \xf0\x9f\x98\x80 \\u00e9\\n\"}\n");
   REQUIRE(result);
