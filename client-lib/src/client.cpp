@@ -7,9 +7,11 @@
 #include "client-lib/src/replies.hpp"
 #include "client-lib/src/transport.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <cassert>
+#include <cstddef>
 #include <string>
 
 namespace bgsync {
@@ -23,8 +25,9 @@ struct Client::Impl {
   std::string server;
   std::size_t max_frame = proto::max_frame_size;
 
-  // Sends `request` (whose id is `id`) and returns the reply object, or the daemon's error.
-  Result<json::object> call(std::uint64_t id, const json::object& request);
+  // Sends `request` (whose id is `id`) and returns the reply object, or the daemon's error. The
+  // reply is allocated from `storage` (default: the heap), which must outlive it.
+  Result<json::object> call(std::uint64_t id, const json::object& request, json::storage_ptr storage = {});
   // Drops the connection after an error that leaves it in an unknown state, so that a late reply
   // can never be taken for the answer to a later request.
   Error drop(Error error) {
@@ -33,7 +36,7 @@ struct Client::Impl {
   }
 };
 
-Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& request) {
+Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& request, json::storage_ptr storage) {
   if (!socket.is_open()) {
     return detail::client_error(client_errc::connection_lost,
                                 "the connection to bgsyncd was dropped after an earlier error; connect again");
@@ -51,7 +54,7 @@ Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& re
   for (bool just_sent = true;; just_sent = false) {
     auto line = socket.read_line(deadline, just_sent);
     if (!line) return drop(line.error());
-    auto message = proto::decode_frame(*line);
+    auto message = proto::decode_frame(*line, storage);
     if (!message) return drop(detail::malformed(op, message.error()));
     auto incoming = proto::parse_incoming(std::move(*message));
     if (!incoming) return drop(detail::malformed(op, incoming.error()));
@@ -100,7 +103,12 @@ Result<Action> Client::enqueue(const EnqueueRequest& request) {
   assert(impl_ && "use of a moved-from bgsync::Client");
   if (auto valid = proto::validate_enqueue(request); !valid) return valid.error();
   const auto id = impl_->next_id++;
-  auto reply = impl_->call(id, proto::make_enqueue(id, request));
+  // The reply is read into an arena that lives for this call only: its keys and strings then cost
+  // a pointer bump each rather than a malloc and a free (the reply's allocations were a fifth of
+  // a client's instructions per enqueue). Enqueue is the call apps make in loops.
+  alignas(std::max_align_t) unsigned char room[8192];
+  json::monotonic_resource arena(room, sizeof room);
+  auto reply = impl_->call(id, proto::make_enqueue(id, request), &arena);
   if (!reply) return reply.error();
   return detail::decode_action(*reply, "enqueue");
 }

@@ -59,7 +59,7 @@ std::string encode_frame(const json::object& message) {
   return frame;
 }
 
-Result<json::object> decode_frame(std::string_view frame) {
+Result<json::object> decode_frame(std::string_view frame, json::storage_ptr storage) {
   const bool terminated = !frame.empty() && frame.back() == '\n';
   const std::size_t size = frame.size() + (terminated ? 0 : 1);
   if (size > max_frame_size) {
@@ -73,7 +73,7 @@ Result<json::object> decode_frame(std::string_view frame) {
   // Boost.JSON refuses invalid UTF-8 itself (anywhere: outside strings any byte over 0x7f is a
   // syntax error), so the frame is scanned for it only to say where, once parsing failed.
   boost::system::error_code ec;
-  json::value value = json::parse(frame, ec);
+  json::value value = json::parse(frame, ec, std::move(storage));
   if (ec) {
     if (const std::size_t offset = detail::first_invalid_utf8(frame); offset != std::string_view::npos) {
       return bad_frame("not valid UTF-8 (byte " + std::to_string(offset) + ")");

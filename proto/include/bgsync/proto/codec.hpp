@@ -10,6 +10,7 @@
 #include <variant>
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
 
@@ -46,8 +47,10 @@ std::optional<Op> parse_op(std::string_view name) noexcept;
 std::string encode_frame(const boost::json::object& message);
 
 // Parses one frame (with or without its trailing '\n'). Errors: frame_too_large, bad_frame
-// (invalid UTF-8 or JSON, or not an object).
-Result<boost::json::object> decode_frame(std::string_view frame);
+// (invalid UTF-8 or JSON, or not an object). The object's keys and values are allocated from
+// `storage` (Boost.JSON's default resource when none is given): a caller that is done with the
+// object before its arena is gone can spare a malloc and a free per string.
+Result<boost::json::object> decode_frame(std::string_view frame, boost::json::storage_ptr storage = {});
 
 // ---- validation (shared so syncctl can say no before connecting) -------------------------------
 
