@@ -126,7 +126,10 @@ struct CommitQueue::Impl {
         } catch (...) {
           // Whoever threw out of a completion is reported by io_context::run(); the jobs after
           // it still complete, in a handler of their own.
-          if (next < done.size()) asio::post(work[next], [rest = std::move(*this)]() mutable { rest.run(); });
+          if (next < done.size()) {
+            auto executor = work[next];  // taken before *this is moved from
+            asio::post(executor, [rest = std::move(*this)]() mutable { rest.run(); });
+          }
           throw;
         }
       }
