@@ -254,7 +254,7 @@ struct CommitQueue::Impl {
     if (!failure) batches.fetch_add(1, std::memory_order_release);
     if (failure) {
       results.assign(batch.size(), Result<void>(*failure));
-    } else {
+    } else if (results.size() < batch.size()) {
       // A batch stops early only when poisoned, and then end() fails: never reached, but no job
       // may be told it ran when it did not.
       results.resize(batch.size(), Result<void>(proto::make_error(proto::errc::internal, "the job did not run")));

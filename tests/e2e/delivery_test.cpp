@@ -155,9 +155,9 @@ TEST_CASE("SIGTERM aborts a request on the wire and one waiting for a slot, both
     REQUIRE(wait_for_state(client, second, ActionState::sending));
     CHECK(get_ok(client, first).state == ActionState::sending);
   }
-  const auto stopping = std::chrono::steady_clock::now();
+  // Waiting for the exchange deadline (120 s) would overrun this bound: terminate() then kills
+  // the daemon and returns -1.
   REQUIRE(daemon.terminate(60s) == 0);
-  CHECK(std::chrono::steady_clock::now() - stopping < 60s);  // not the exchange deadline's 120 s
   CHECK(server.request_count() == 1);
 
   daemon.start();
