@@ -166,6 +166,24 @@ TEST_CASE("a daemon that never answers: timeout after the configured time", "[cl
     REQUIRE_FALSE(again);
     CHECK(again.error().code == client_errc::connection_lost);
   }
+  SECTION("a reply that stops half-way still ends at the deadline, not a timeout after its last byte") {
+    // Half a reply comes after 70% of the timeout, then nothing: a wait that restarted the whole
+    // timeout on every byte would give up at 1.7 s instead of 1 s.
+    FakeServer server(FakeServer::with_hello([](const json::object& request) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+      const auto reply = bgsync::test::ok_reply(request);
+      return Answer::send(reply.substr(0, reply.size() / 2));
+    }));
+    auto client = bgsync::Client::connect(options_for(server.path(), std::chrono::milliseconds(1000)));
+    REQUIRE(client);
+    const auto start = std::chrono::steady_clock::now();
+    auto status = client->status();
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(status);
+    CHECK(status.error().code == client_errc::timeout);
+    CHECK(elapsed >= std::chrono::milliseconds(990));
+    CHECK(elapsed < std::chrono::milliseconds(1500));
+  }
 }
 
 TEST_CASE("hello: version mismatch is unsupported_version", "[client]") {
