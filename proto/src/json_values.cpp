@@ -20,6 +20,7 @@ json::value to_json(const Headers& headers) {
 
 json::object to_json(const Action& action, bool with_bodies) {
   json::object o;
+  o.reserve(with_bodies ? 17 : 15);  // every key below: the table is not rebuilt as it fills
   o["id"] = action.id.to_string();
   o["app"] = text(action.app);
   o["tag"] = text(action.tag);
@@ -78,6 +79,7 @@ Result<Action> action_from_json(const json::object& o) {
 
 json::object to_json(const Event& event) {
   json::object o;
+  o.reserve(14);  // every key below
   o["seq"] = event.seq;
   o["type"] = to_string(event.type);
   o["id"] = event.id.to_string();
