@@ -218,7 +218,7 @@ asio::awaitable<Result<Action>> AsyncClient::enqueue(EnqueueRequest request) {
   const auto id = impl->next_id++;
   auto reply = co_await impl->call(proto::make_enqueue(id, request), id);
   if (!reply) co_return reply.error();
-  co_return detail::decode_action(*reply, "enqueue");
+  co_return detail::decode_enqueued(*reply, request);
 }
 
 asio::awaitable<Result<Action>> AsyncClient::get(ActionId action) {

@@ -110,7 +110,7 @@ Result<Action> Client::enqueue(const EnqueueRequest& request) {
   json::monotonic_resource arena(room, sizeof room);
   auto reply = impl_->call(id, proto::make_enqueue(id, request), &arena);
   if (!reply) return reply.error();
-  return detail::decode_action(*reply, "enqueue");
+  return detail::decode_enqueued(*reply, request);
 }
 
 Result<Action> Client::get(const ActionId& action) {

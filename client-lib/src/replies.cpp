@@ -71,6 +71,13 @@ Result<Action> decode_action(const json::object& reply, std::string_view op) {
   return action;
 }
 
+Result<Action> decode_enqueued(const json::object& reply, const EnqueueRequest& request) {
+  if (reply.contains("action")) return decode_action(reply, "enqueue");  // a bgsyncd that ignores "brief"
+  auto enqueued = proto::enqueued_from_json(reply);
+  if (!enqueued) return malformed("enqueue", enqueued.error());
+  return proto::enqueued_action(request, *enqueued);
+}
+
 Result<ListPage> decode_list(const json::object& reply) {
   auto page = proto::list_page_from_json(reply);
   if (!page) return malformed("list", page.error());

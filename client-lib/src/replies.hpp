@@ -22,6 +22,8 @@ std::optional<std::uint64_t> reply_id(const boost::json::value& id);
 // decode_hello also checks the version: client_errc::unsupported_version.
 Result<proto::HelloResult> decode_hello(const boost::json::object& reply);
 Result<Action> decode_action(const boost::json::object& reply, std::string_view op);  // field "action"
+// An enqueue's reply: the brief one rebuilt into the action with `request`, or a whole "action".
+Result<Action> decode_enqueued(const boost::json::object& reply, const EnqueueRequest& request);
 Result<ListPage> decode_list(const boost::json::object& reply);
 Result<std::vector<Action>> decode_cancelled(const boost::json::object& reply);
 Result<Status> decode_status(const boost::json::object& reply);

@@ -1,5 +1,5 @@
 // enqueue: store a new action durably, then answer. The reply leaves only after the group commit
-// that holds it has reached the disk.
+// that holds it has reached the disk. A brief reply carries only what the client did not send.
 #include "daemon/handlers/handlers.hpp"
 
 #include "daemon/id_generator.hpp"
@@ -11,6 +11,8 @@ namespace bgsync::daemon {
 HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& message) {
   auto request = proto::parse_enqueue(message);
   if (!request) co_return request.error();
+  const auto brief = proto::parse_enqueue_brief(message);
+  if (!brief) co_return brief.error();
   const auto id = ctx.services.ids.next();
   // Jobs are named locals: g++ 12 destroys non-trivial temporaries inside co_await twice.
   store::CommitQueue::Job<proto::Action> job = [id, request = std::move(*request)](store::WriteTxn& txn) {
@@ -19,6 +21,7 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
   auto action = co_await ctx.services.commits.run(std::move(job));
   if (!action) co_return action.error();
   ctx.services.scheduler.wake();
+  if (*brief) co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting});
   co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
 }
 

@@ -40,17 +40,9 @@ Result<Action> TxnWriter::enqueue(const proto::EnqueueRequest& request, const Ac
   stored.order = meta_.next_order++;
   meta_dirty_ = true;
   Action& a = stored.action;
-  a.id = id;
-  a.app = request.app;
-  a.tag = request.tag;
-  a.created = now;
-  a.updated = now;
-  a.method = request.method;
-  a.url = request.url;
-  a.headers = request.headers;
+  // The very action a client rebuilds from a brief enqueue reply, plus the body.
+  a = proto::enqueued_action(request, proto::Enqueued{id, now, proto::WaitReason::none});
   a.body = request.body;
-  a.state = ActionState::queued;
-  a.next_attempt = now;
   if (auto r = save(stored); !r) return r.error();
   if (!a.tag.empty()) {
     if (auto r = put(store_.dbi.tagq, record::tag_key(a.tag, stored.order), record::id_bytes(id), "write tagq"); !r) {

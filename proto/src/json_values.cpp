@@ -182,6 +182,41 @@ json::object to_json(const HelloResult& result) {
   return json::object{{"version", result.version}, {"server", text(result.server)}, {"max_frame", result.max_frame}};
 }
 
+json::object to_json(const Enqueued& enqueued) {
+  return json::object{{"action_id", enqueued.id.to_string()},
+                      {"created", detail::time_text(enqueued.created)},
+                      {"waiting", enqueued.waiting == WaitReason::none ? json::value(nullptr)
+                                                                        : json::value(to_string(enqueued.waiting))}};
+}
+
+Result<Enqueued> enqueued_from_json(const json::object& o) {
+  Enqueued e;
+  if (auto r = detail::required_action_id(o, "action_id")) e.id = *r; else return r.error();
+  if (auto r = detail::required_time(o, "created")) e.created = *r; else return r.error();
+  if (auto r = detail::optional_string(o, "waiting")) {
+    e.waiting = *r ? parse_wait_reason(**r).value_or(WaitReason::none) : WaitReason::none;  // as in an action
+  } else {
+    return r.error();
+  }
+  return e;
+}
+
+Action enqueued_action(const EnqueueRequest& request, const Enqueued& enqueued) {
+  Action a;
+  a.id = enqueued.id;
+  a.app = request.app;
+  a.tag = request.tag;
+  a.created = enqueued.created;
+  a.updated = enqueued.created;
+  a.method = request.method;
+  a.url = request.url;
+  a.headers = request.headers;
+  a.state = ActionState::queued;
+  a.next_attempt = enqueued.created;
+  a.waiting = enqueued.waiting;
+  return a;
+}
+
 Result<HelloResult> hello_result_from_json(const json::object& o) {
   HelloResult h;
   if (auto r = detail::required_int(o, "version")) h.version = *r; else return r.error();

@@ -41,6 +41,12 @@ Result<EnqueueRequest> parse_enqueue(const json::object& message) {
   return request;
 }
 
+Result<bool> parse_enqueue_brief(const json::object& message) {
+  auto brief = detail::optional_bool(message, "brief");
+  if (!brief) return brief.error();
+  return brief->value_or(false);
+}
+
 Result<ActionId> parse_action_ref(const json::object& message) { return detail::required_action_id(message, "action"); }
 
 Result<ListQuery> parse_list(const json::object& message) {
@@ -106,6 +112,7 @@ json::object make_enqueue(std::uint64_t id, const EnqueueRequest& request) {
   if (!request.body.empty()) detail::put_body(o, "body", request.body);
   if (!request.tag.empty()) o["tag"] = detail::text(request.tag);
   if (!request.app.empty()) o["app"] = detail::text(request.app);
+  o["brief"] = true;
   return o;
 }
 

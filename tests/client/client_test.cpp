@@ -2,6 +2,7 @@
 // timeout), framing (events skipped, ids checked) and decoding of replies.
 
 #include "bgsync/client.hpp"
+#include "bgsync/proto/codec.hpp"
 #include "tests/support/catch_result.hpp"
 #include "tests/client/fake_server.hpp"
 
@@ -12,8 +13,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace {
 
@@ -214,7 +217,8 @@ TEST_CASE("requests and replies: encoding, decoding, daemon errors", "[client]")
     }
     const auto op = op_of(request);
     if (op == "enqueue") {
-      // An event pushed before the reply must be skipped by the synchronous client.
+      // An event pushed before the reply must be skipped by the synchronous client. The reply is a
+      // whole action, as from a bgsyncd that does not know "brief".
       json::object push{{"event", bgsync::test::sample_event(7, some_id)}, {"subscription", 1}};
       return Answer::send(json::serialize(push) + "\n" +
                           bgsync::test::ok_reply(request, {{"action", bgsync::test::sample_action(some_id)}}));
@@ -291,8 +295,45 @@ TEST_CASE("requests and replies: encoding, decoding, daemon errors", "[client]")
   CHECK(op_of(seen[0]) == "enqueue");
   CHECK(seen[0].at("url").as_string() == "https://example.com/inbox");
   CHECK(seen[0].at("tag").as_string() == "t");
+  CHECK(seen[0].at("brief") == true);
   CHECK(op_of(seen[4]) == "cancel");
   CHECK(seen[4].at("tag").as_string() == "t");
+}
+
+TEST_CASE("a brief enqueue reply is rebuilt into the whole action; a bad one is a protocol_error", "[client]") {
+  std::atomic<bool> garbled{false};
+  FakeServer server(FakeServer::with_hello([&](const json::object& request) {
+    if (garbled) return Answer::send(bgsync::test::ok_reply(request, {{"action_id", 7}}));
+    return Answer::send(bgsync::test::ok_reply(
+        request, {{"action_id", some_id}, {"created", "2026-11-24T20:11:57.123Z"}, {"waiting", "network"}}));
+  }));
+  auto client = bgsync::Client::connect(options_for(server.path()));
+  REQUIRE(client);
+  bgsync::EnqueueRequest request;
+  request.method = "PUT";
+  request.url = "https://example.com/notes/1";
+  request.headers = {{"If-Match", "\"v3\""}};
+  request.body = "text";
+  request.tag = "note-1";
+  request.app = "notes";
+  auto action = client->enqueue(request);
+  REQUIRE(action);
+  CHECK(action->id.to_string() == some_id);
+  CHECK(action->method == "PUT");
+  CHECK(action->url == request.url);
+  CHECK(action->headers == request.headers);
+  CHECK(action->tag == "note-1");
+  CHECK(action->app == "notes");
+  CHECK(action->state == bgsync::ActionState::queued);
+  CHECK(action->waiting == bgsync::proto::WaitReason::network);
+  CHECK(bgsync::proto::format_time(action->created) == "2026-11-24T20:11:57.123Z");
+  CHECK(action->next_attempt == action->created);
+
+  garbled = true;
+  auto bad = client->enqueue(request);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == client_errc::protocol_error);
+  CHECK_THAT(bad.error().message, Catch::Contains("enqueue"));
 }
 
 TEST_CASE("a moved Client keeps its connection", "[client]") {

@@ -2,6 +2,7 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include "bgsync/proto/codec.hpp"
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/raw_socket.hpp"
@@ -37,6 +38,42 @@ TEST_CASE("an action is delivered with its exact method, headers and body", "[e2
   CHECK(done.response_status == 200);
   CHECK(done.response_body == "ok");
   CHECK(done.last_error.empty());
+}
+
+TEST_CASE("the action an enqueue returns is the one bgsyncd stored, from a brief reply or a whole one",
+          "[e2e][delivery]") {
+  DaemonProcess daemon;
+  daemon.start();
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+
+  // libbgsync asks for the brief reply and rebuilds the rest from its request.
+  EnqueueRequest request = post("http://127.0.0.1:9/a?b=c", "{\"x\":1}", "chat");
+  request.app = "notes";
+  request.headers = {{"Content-Type", "application/json"}, {"X-Dup", "1"}, {"X-Dup", "2"}};
+  const auto action = enqueue_ok(client, request);
+  auto stored = get_ok(client, action.id);
+  stored.body.clear();  // the enqueue reply never carries bodies
+  CHECK(boost::json::serialize(proto::to_json(action)) == boost::json::serialize(proto::to_json(stored)));
+  CHECK(action.waiting == proto::WaitReason::paused);
+
+  // Over the wire: brief on request, the whole action otherwise.
+  RawSocket raw(daemon.socket());
+  raw.send(R"({"id":1,"op":"enqueue","url":"http://127.0.0.1:9/","brief":true})" "\n");
+  const auto brief = raw.read_json();
+  CHECK(brief.at("ok") == true);
+  CHECK(brief.size() == 5);  // id, ok, action_id, created, waiting
+  CHECK(brief.at("waiting") == "paused");
+  const auto id = ActionId::parse(brief.at("action_id").as_string());
+  REQUIRE(id);
+  CHECK(proto::format_time(get_ok(client, *id).created) == brief.at("created").as_string());
+  raw.send(R"({"id":2,"op":"enqueue","url":"http://127.0.0.1:9/"})" "\n");
+  const auto whole = raw.read_json();
+  CHECK(whole.at("action").at("state") == "queued");
+  CHECK_FALSE(whole.contains("action_id"));
+  raw.send(R"({"id":3,"op":"enqueue","url":"http://127.0.0.1:9/","brief":"yes"})" "\n");
+  CHECK(raw.read_json().at("error").at("code") == "bad_field");
+  CHECK(client.status()->counts[ActionState::queued] == 3);  // the bad one stored nothing
 }
 
 TEST_CASE("an Idempotency-Key set by the app is kept, on every attempt", "[e2e][delivery]") {

@@ -59,6 +59,22 @@ TEST_CASE("enqueue: the builder and the parser agree", "[requests]") {
   CHECK(parse_enqueue(binary)->body == request.body);
 }
 
+TEST_CASE("enqueue: the builder asks for the brief reply, which the parser reads apart", "[requests]") {
+  EnqueueRequest request;
+  request.method = "POST";
+  request.url = "http://localhost/x";
+  const json::object message = through_the_wire(make_enqueue(3, request));
+  CHECK(message.at("brief") == true);
+  CHECK(parse_enqueue_brief(message).value());
+  CHECK(parse_enqueue(message));
+  CHECK_FALSE(parse_enqueue_brief(object_of(R"({"op":"enqueue","url":"http://x/"})")).value());
+  CHECK_FALSE(parse_enqueue_brief(object_of(R"({"op":"enqueue","url":"http://x/","brief":null})")).value());
+  CHECK_FALSE(parse_enqueue_brief(object_of(R"({"op":"enqueue","url":"http://x/","brief":false})")).value());
+  const auto [code, text] = failure(parse_enqueue_brief(object_of(R"({"op":"enqueue","url":"http://x/","brief":1})")));
+  CHECK(code == errc::bad_field);
+  CHECK_THAT(text, Catch::Contains("field \"brief\""));
+}
+
 TEST_CASE("enqueue: defaults and nulls", "[requests]") {
   auto minimal = parse_enqueue(object_of(R"({"op":"enqueue","url":"http://localhost:8080/x"})"));
   REQUIRE(minimal);

@@ -269,6 +269,51 @@ TEST_CASE("an action's waiting reason round-trips, none as null", "[values]") {
   CHECK(action_from_json(newer)->waiting == WaitReason::none);
 }
 
+TEST_CASE("a brief enqueue reply round-trips and rebuilds the action the daemon stored", "[values]") {
+  const Enqueued enqueued{some_id, at(1'795'000'000'123), WaitReason::paused};
+  const json::object object = through_the_wire(to_json(enqueued));
+  CHECK(json::serialize(object) ==
+        R"({"action_id":"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f","created":"2026-11-18T11:06:40.123Z","waiting":"paused"})");
+  auto back = enqueued_from_json(object);
+  REQUIRE(back);
+  CHECK(back->id == some_id);
+  CHECK(back->created == enqueued.created);
+  CHECK(back->waiting == WaitReason::paused);
+  CHECK(enqueued_from_json(through_the_wire(to_json(Enqueued{some_id, at(5), WaitReason::none})))->waiting ==
+        WaitReason::none);
+  CHECK(failure(enqueued_from_json(object_of(R"({"created":"2026-11-18T11:06:40.123Z"})"))).first ==
+        errc::missing_field);
+  CHECK(failure(enqueued_from_json(object_of(R"({"action_id":"x","created":"2026-11-18T11:06:40.123Z"})"))).first ==
+        errc::bad_field);
+
+  // What the daemon stores for a new action (the store builds it the same way; e2e compares with `get`).
+  const Action full = full_action();
+  EnqueueRequest request;
+  request.method = full.method;
+  request.url = full.url;
+  request.headers = full.headers;
+  request.body = full.body;
+  request.tag = full.tag;
+  request.app = full.app;
+  const Action rebuilt = enqueued_action(request, *back);
+  CHECK(rebuilt.id == some_id);
+  CHECK(rebuilt.method == full.method);
+  CHECK(rebuilt.url == full.url);
+  CHECK(rebuilt.headers == full.headers);
+  CHECK(rebuilt.tag == full.tag);
+  CHECK(rebuilt.app == full.app);
+  CHECK(rebuilt.body.empty());  // as in the whole reply: without bodies
+  CHECK(rebuilt.state == ActionState::queued);
+  CHECK(rebuilt.attempts == 0);
+  CHECK(rebuilt.created == enqueued.created);
+  CHECK(rebuilt.updated == enqueued.created);
+  CHECK(rebuilt.next_attempt == enqueued.created);
+  CHECK(rebuilt.waiting == WaitReason::paused);
+  CHECK(rebuilt.last_error.empty());
+  CHECK_FALSE(rebuilt.response_status);
+  CHECK(rebuilt.response_headers.empty());
+}
+
 TEST_CASE("status, subscribe and hello results round-trip", "[values]") {
   Status status;
   status.version = "0.1.0";

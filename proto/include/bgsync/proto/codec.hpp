@@ -79,6 +79,7 @@ boost::json::value request_id(const boost::json::object& message);  // null when
 // Per-operation argument parsers (daemon side). Each validates fully and names the bad field.
 Result<int> parse_hello(const boost::json::object& message);                // the client's version
 Result<EnqueueRequest> parse_enqueue(const boost::json::object& message);   // runs validate_enqueue
+Result<bool> parse_enqueue_brief(const boost::json::object& message);       // field "brief", default false
 Result<ActionId> parse_action_ref(const boost::json::object& message);      // field "action"
 Result<ListQuery> parse_list(const boost::json::object& message);
 Result<CancelArgs> parse_cancel(const boost::json::object& message);        // exactly one of action, tag
@@ -88,6 +89,7 @@ Result<std::uint64_t> parse_unsubscribe(const boost::json::object& message);  //
 // Request builders (client side). `id` is the client's request id.
 boost::json::object make_request(std::uint64_t id, Op op);  // an op without arguments
 boost::json::object make_hello(std::uint64_t id, std::string_view client_name);
+// Asks for the brief reply (see Enqueued): the client already holds the rest of the action.
 boost::json::object make_enqueue(std::uint64_t id, const EnqueueRequest& request);
 boost::json::object make_action_request(std::uint64_t id, Op op, const ActionId& action);  // get, retry, cancel
 boost::json::object make_list(std::uint64_t id, const ListQuery& query);
@@ -111,6 +113,7 @@ boost::json::object to_json(const Event& event);
 boost::json::object to_json(const Status& status);
 boost::json::object to_json(const SubscribeResult& result);
 boost::json::object to_json(const HelloResult& result);
+boost::json::object to_json(const Enqueued& enqueued);  // {"action_id":..,"created":..,"waiting":..|null}
 boost::json::object to_json(const ConfigInfo& info);
 boost::json::object to_json(const ReloadResult& result);
 boost::json::object to_json(const ListPage& page);   // {"actions":[...without bodies],"next":id|null}
@@ -123,6 +126,10 @@ Result<Event> event_from_json(const boost::json::object& object);
 Result<Status> status_from_json(const boost::json::object& object);
 Result<SubscribeResult> subscribe_result_from_json(const boost::json::object& object);
 Result<HelloResult> hello_result_from_json(const boost::json::object& object);
+Result<Enqueued> enqueued_from_json(const boost::json::object& object);
+// The action, without its body, that enqueueing `request` made, as the daemon stored it: the
+// request's fields as sent, queued, no attempts yet, due at once.
+Action enqueued_action(const EnqueueRequest& request, const Enqueued& enqueued);
 Result<ListPage> list_page_from_json(const boost::json::object& object);
 Result<ConfigInfo> config_info_from_json(const boost::json::object& object);
 Result<ReloadResult> reload_result_from_json(const boost::json::object& object);

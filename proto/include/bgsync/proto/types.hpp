@@ -178,6 +178,14 @@ struct ReloadResult {
   std::vector<std::string> restart_needed;  // options whose new value needs a restart; the old one stays
 };
 
+// The fields of a new action that its enqueue request did not say: what a brief enqueue reply carries.
+// enqueued_action() rebuilds the whole action, without its body, from them and the request.
+struct Enqueued {
+  ActionId id;
+  TimePoint created{};                    // also its `updated` and `next_attempt`
+  WaitReason waiting = WaitReason::none;
+};
+
 struct HelloResult {
   int version = 0;
   std::string server;
