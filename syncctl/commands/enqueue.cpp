@@ -37,7 +37,9 @@ int run_enqueue(const CLI::App& command, const EnqueueOptions& options, const Gl
   if (!action) return fail(action.error());
 
   if (globals.json) {
-    print_json(std::cout, bgsync::to_json(*action));
+    // As `list --json` shows it: the enqueue result has no bodies, and "body": "" would say the
+    // request had none.
+    print_json(std::cout, bgsync::to_json(*action, /*with_bodies=*/false));
   } else {
     std::cout << action->id.to_string() << '\n';
   }
@@ -52,7 +54,8 @@ Command add_enqueue(CLI::App& parent, const GlobalOptions& globals) {
   command->description(command->get_description() + "\n\n" +
       "Store an HTTP request in bgsyncd's outbox and print the new action's id. The daemon sends it when\n"
       "the network allows, retrying with backoff; it survives restarts and crashes once this command has\n"
-      "printed the id. The options follow curl's where curl has a word for it.");
+      "printed the id (with --json: the new action, without its body, as `list --json` shows it).\n"
+      "The options follow curl's where curl has a word for it.");
   add_request_options(*command, options->request);
   command->add_option("--tag", options->tag,
                       "Ordering tag: actions with the same tag are sent one at a time, in enqueue order")

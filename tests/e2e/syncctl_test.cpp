@@ -76,6 +76,17 @@ TEST_CASE("syncctl --json output parses, with the documented fields, options bef
     CHECK(a.at("state") == "queued");
   }
 
+  // The new action, as list shows it: no "body" that would claim the request had none.
+  auto queued = syncctl(daemon, {"--json", "enqueue", "-d", "secret", "--tag", "n", server.url("/y")});
+  REQUIRE(queued.exit_code == 0);
+  const auto q = boost::json::parse(queued.out).as_object();
+  CHECK(q.at("state") == "queued");
+  CHECK(q.at("method") == "POST");
+  CHECK(q.at("url") == server.url("/y").c_str());
+  CHECK_FALSE(q.contains("body"));
+  CHECK_FALSE(q.contains("response_body"));
+  REQUIRE(syncctl(daemon, {"cancel", std::string(q.at("id").as_string())}).exit_code == 0);
+
   auto status = syncctl(daemon, {"status", "--json"});
   REQUIRE(status.exit_code == 0);
   auto s = boost::json::parse(status.out).as_object();
