@@ -300,7 +300,7 @@ TEST_CASE("requests and replies: encoding, decoding, daemon errors", "[client]")
   CHECK(seen[4].at("tag").as_string() == "t");
 }
 
-TEST_CASE("a brief enqueue reply is rebuilt into the whole action; a bad one is a protocol_error", "[client]") {
+TEST_CASE("a brief enqueue reply is rebuilt into the whole action and a bad one is a protocol_error", "[client]") {
   std::atomic<bool> garbled{false};
   FakeServer server(FakeServer::with_hello([&](const json::object& request) {
     if (garbled) return Answer::send(bgsync::test::ok_reply(request, {{"action_id", 7}}));
