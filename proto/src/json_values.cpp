@@ -11,6 +11,22 @@ namespace bgsync::proto {
 namespace json = boost::json;
 using detail::text;
 
+namespace {
+
+// An action's `waiting`, in an action object and in a brief enqueue reply: null for none.
+json::value waiting_json(WaitReason waiting) {
+  return waiting == WaitReason::none ? json::value(nullptr) : json::value(to_string(waiting));
+}
+
+// The reverse. A reason from a newer daemon reads as none rather than failing the whole value.
+Result<WaitReason> waiting_from_json(const json::object& o) {
+  auto r = detail::optional_string(o, "waiting");
+  if (!r) return r.error();
+  return *r ? parse_wait_reason(**r).value_or(WaitReason::none) : WaitReason::none;
+}
+
+}  // namespace
+
 json::value to_json(const Headers& headers) {
   json::array array;
   array.reserve(headers.size());
@@ -33,7 +49,7 @@ json::object to_json(const Action& action, bool with_bodies) {
   o["created"] = detail::time_text(action.created);
   o["updated"] = detail::time_text(action.updated);
   o["next_attempt"] = detail::time_or_null(action.next_attempt);
-  o["waiting"] = action.waiting == WaitReason::none ? json::value(nullptr) : json::value(to_string(action.waiting));
+  o["waiting"] = waiting_json(action.waiting);
   o["last_error"] = detail::text_or_null(action.last_error);
   o["response_status"] = action.response_status ? json::value(*action.response_status) : json::value(nullptr);
   o["response_headers"] = to_json(action.response_headers);
@@ -60,12 +76,7 @@ Result<Action> action_from_json(const json::object& o) {
   if (auto r = detail::required_time(o, "created")) a.created = *r; else return r.error();
   if (auto r = detail::required_time(o, "updated")) a.updated = *r; else return r.error();
   if (auto r = detail::optional_time(o, "next_attempt")) a.next_attempt = *r; else return r.error();
-  if (auto r = detail::optional_string(o, "waiting")) {
-    // An unknown reason from a newer daemon reads as none rather than failing the whole action.
-    a.waiting = *r ? parse_wait_reason(**r).value_or(WaitReason::none) : WaitReason::none;
-  } else {
-    return r.error();
-  }
+  if (auto r = waiting_from_json(o)) a.waiting = *r; else return r.error();
   if (auto r = detail::optional_string(o, "last_error")) a.last_error = r->value_or(""); else return r.error();
   if (auto r = detail::optional_int(o, "response_status")) a.response_status = *r; else return r.error();
   if (auto r = detail::optional_headers(o, "response_headers")) {
@@ -185,19 +196,14 @@ json::object to_json(const HelloResult& result) {
 json::object to_json(const Enqueued& enqueued) {
   return json::object{{"action_id", enqueued.id.to_string()},
                       {"created", detail::time_text(enqueued.created)},
-                      {"waiting", enqueued.waiting == WaitReason::none ? json::value(nullptr)
-                                                                        : json::value(to_string(enqueued.waiting))}};
+                      {"waiting", waiting_json(enqueued.waiting)}};
 }
 
 Result<Enqueued> enqueued_from_json(const json::object& o) {
   Enqueued e;
   if (auto r = detail::required_action_id(o, "action_id")) e.id = *r; else return r.error();
   if (auto r = detail::required_time(o, "created")) e.created = *r; else return r.error();
-  if (auto r = detail::optional_string(o, "waiting")) {
-    e.waiting = *r ? parse_wait_reason(**r).value_or(WaitReason::none) : WaitReason::none;  // as in an action
-  } else {
-    return r.error();
-  }
+  if (auto r = waiting_from_json(o)) e.waiting = *r; else return r.error();
   return e;
 }
 
