@@ -29,6 +29,11 @@ Error bad_url(std::string_view url, std::string_view problem) {
 }  // namespace
 
 Result<void> validate_url(std::string_view url) {
+  // An app sends to the same few endpoints over and over, and whether a URL is valid never
+  // changes: remember the last one that passed, per thread, instead of parsing it again (the
+  // parse is a tenth of an enqueue's instructions on each side of the socket).
+  thread_local std::string last_valid;
+  if (!url.empty() && url == last_valid) return {};
   if (url.empty()) return make_error(errc::bad_url, "bad URL: it is empty");
   if (url.size() > max_url_size) return make_error(errc::bad_url, size_problem("URL", url.size(), max_url_size));
   for (const char ch : url) {
@@ -56,6 +61,7 @@ Result<void> validate_url(std::string_view url) {
     if (number == 0 || number > 65535) return bad_url(url, "port must be 1..65535");
   }
   if (view.has_fragment()) return bad_url(url, "has a fragment (#...), which HTTP never sends; remove it");
+  last_valid.assign(url);
   return {};
 }
 

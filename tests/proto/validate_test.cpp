@@ -56,6 +56,19 @@ TEST_CASE("validate_url rejects everything else, saying why", "[validate]") {
   check(long_url, "8193 bytes; the limit is 8192");
 }
 
+TEST_CASE("validate_url judges each URL, even right after a near twin passed", "[validate]") {
+  // It remembers the last URL that passed: only that exact string may skip the parse.
+  const std::string good = "http://example.com/inbox";
+  REQUIRE(validate_url(good));
+  CHECK(validate_url(good));
+  CHECK(failure(validate_url(good + "#x")).first == errc::bad_url);
+  CHECK(failure(validate_url(good + " ")).first == errc::bad_url);
+  CHECK(failure(validate_url(std::string_view(good.data(), 5))).first == errc::bad_url);  // "http:"
+  CHECK(failure(validate_url(good + std::string(1, '\0'))).first == errc::bad_url);
+  CHECK(failure(validate_url("")).first == errc::bad_url);
+  CHECK(validate_url(good));
+}
+
 TEST_CASE("validate_method wants an HTTP token of 1..32 characters", "[validate]") {
   for (const char* method : {"GET", "POST", "PATCH", "delete", "M-SEARCH", "X!#$%&'*+.^_`|~"}) {
     INFO(method);
