@@ -119,7 +119,9 @@ asio::awaitable<void> Connection::read_loop() {
       asio::co_spawn(socket_.get_executor(), handle(std::move(*message)), asio::detached);
     }
     if (start == filled) start = filled = 0;
-    while (pending_ >= max_pending_requests && reading_ && !closed_) {
+    // A client that sends without reading its replies is read no further until it catches up:
+    // otherwise its replies would pile up here without bound.
+    while ((pending_ >= max_pending_requests || out_bytes_ >= max_unread_bytes) && reading_ && !closed_) {
       reader_wake_.expires_at(std::chrono::steady_clock::time_point::max());
       co_await reader_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -172,6 +174,7 @@ asio::awaitable<void> Connection::write_loop() {
       co_await writer_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    const bool reader_may_wait = out_bytes_ >= max_unread_bytes;
     // Gather several frames into one write: fewer syscalls for pipelined replies and events.
     batch.clear();
     while (!out_.empty() && (batch.empty() || batch.size() + out_.front().size() <= write_gather_bytes)) {
@@ -181,6 +184,7 @@ asio::awaitable<void> Connection::write_loop() {
     }
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), asio::as_tuple(asio::use_awaitable));
     if (ec) break;
+    if (reader_may_wait && out_bytes_ < max_unread_bytes) reader_wake_.cancel();
   }
   close();
 }

@@ -6,6 +6,9 @@
 // queue passes its cap, a live subscription drops back to catching up from the last event it
 // took, and the writer reads the log again once the client has drained the queue. Events carry
 // seqs, so the switch from log to live is exact: nothing skipped, nothing twice.
+//
+// Nor do replies: a client that sends requests without reading the replies is read no further
+// once max_unread_bytes wait for it, so its requests back up in the kernel, on its side.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +34,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
 
-  // Limits per connection: requests being handled at once, and bytes queued for the client
-  // beyond which live events stop being buffered (the subscription catches up from the log).
+  // Limits per connection: requests being handled at once; bytes queued for the client beyond
+  // which live events stop being buffered (the subscription catches up from the log); and bytes
+  // queued beyond which its requests are not read until it has read some of its replies.
   static constexpr std::size_t max_pending_requests = 256;
   static constexpr std::size_t event_queue_cap = 1 << 20;
+  static constexpr std::size_t max_unread_bytes = 1 << 20;
 
   Connection(Socket socket, Services& services, std::uint64_t number);
   ~Connection();

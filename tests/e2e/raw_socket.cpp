@@ -1,6 +1,7 @@
 // RawSocket: blocking POSIX I/O with poll() deadlines.
 #include "tests/e2e/raw_socket.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -37,6 +38,19 @@ bool RawSocket::send(std::string_view bytes) {
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
+}
+
+std::size_t RawSocket::send_until_stalled(std::string_view bytes, std::chrono::milliseconds stall) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(stall.count())) <= 0) break;
+    const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  return sent;
 }
 
 std::optional<std::string> RawSocket::read_line(std::chrono::milliseconds timeout) {

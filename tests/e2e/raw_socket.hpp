@@ -20,6 +20,9 @@ class RawSocket {
 
   // Sends everything; false if the peer closed or reset.
   bool send(std::string_view bytes);
+  // Sends as much of `bytes` as the peer takes, giving up once it has taken nothing for `stall`
+  // (or closed); returns how many bytes went out.
+  std::size_t send_until_stalled(std::string_view bytes, std::chrono::milliseconds stall);
   // The next line (without '\n'), or nullopt on EOF/error/timeout.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The next line parsed as a JSON object (REQUIRE it is one).

@@ -1,6 +1,7 @@
 // Bad input end to end: garbage, huge frames, malformed requests. Each gets a clear error; the
 // daemon and every other client carry on; nothing stored is touched.
 #include <set>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -150,4 +151,32 @@ TEST_CASE("garbage, huge frames and bad requests get errors, never a crash", "[e
   CHECK(daemon.running());
   check_still_healthy(daemon, 1);
   CHECK(bystander.status());
+}
+
+TEST_CASE("a client that does not read its replies is read no further, and gets them all later", "[e2e][robustness]") {
+  DaemonProcess daemon;
+  daemon.start();
+  RawSocket greedy(daemon.socket());
+  constexpr int requests = 40000;
+  std::string burst;
+  for (int i = 0; i < requests; ++i) burst += R"({"id":)" + std::to_string(i) + R"(,"op":"status"})" + "\n";
+  // Answered in full, these would queue about 20 MiB of replies inside bgsyncd. It stops reading
+  // instead, once about 1 MiB of them waits, and the kernel's buffers fill behind it.
+  const std::size_t taken = greedy.send_until_stalled(burst, 500ms);
+  INFO("taken " << taken << " of " << burst.size());
+  CHECK(taken < burst.size() / 2);
+  auto other = daemon.client();
+  CHECK(other.status());  // everybody else is served meanwhile
+
+  // Once it reads, bgsyncd reads the rest, and every request is answered.
+  std::thread rest([&] { CHECK(greedy.send(std::string_view(burst).substr(taken))); });
+  std::set<std::int64_t> ids;
+  for (int i = 0; i < requests; ++i) {
+    const auto reply = greedy.read_json();
+    CHECK(reply.at("ok") == true);
+    ids.insert(reply.at("id").as_int64());
+  }
+  rest.join();
+  CHECK(ids.size() == static_cast<std::size_t>(requests));
+  CHECK(daemon.running());
 }
