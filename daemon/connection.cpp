@@ -116,12 +116,14 @@ asio::awaitable<void> Connection::read_loop() {
         break;
       }
       ++pending_;
-      asio::co_spawn(socket_.get_executor(), handle(std::move(*message)), asio::detached);
+      pending_bytes_ += length;
+      asio::co_spawn(socket_.get_executor(), handle(std::move(*message), length), asio::detached);
     }
     if (start == filled) start = filled = 0;
-    // A client that sends without reading its replies is read no further until it catches up:
-    // otherwise its replies would pile up here without bound.
-    while ((pending_ >= max_pending_requests || out_bytes_ >= max_unread_bytes) && reading_ && !closed_) {
+    // A client that pipelines large requests, or sends without reading its replies, is read no
+    // further until they are done or read: otherwise they would pile up here without bound.
+    while ((pending_ >= max_pending_requests || pending_bytes_ >= max_pending_bytes || out_bytes_ >= max_unread_bytes) &&
+           reading_ && !closed_) {
       reader_wake_.expires_at(std::chrono::steady_clock::time_point::max());
       co_await reader_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -130,7 +132,7 @@ asio::awaitable<void> Connection::read_loop() {
   wake_writer();  // the writer closes once what is pending has been answered
 }
 
-asio::awaitable<void> Connection::handle(json::object message) {
+asio::awaitable<void> Connection::handle(json::object message, std::size_t frame_size) {
   auto self = shared_from_this();  // keep the connection alive until the reply is queued
   const json::value id = proto::request_id(message);
   json::object reply;
@@ -150,6 +152,7 @@ asio::awaitable<void> Connection::handle(json::object message) {
   }
   send(reply);
   --pending_;
+  pending_bytes_ -= frame_size;
   reader_wake_.cancel();
 }
 

@@ -7,8 +7,9 @@
 // took, and the writer reads the log again once the client has drained the queue. Events carry
 // seqs, so the switch from log to live is exact: nothing skipped, nothing twice.
 //
-// Nor do replies: a client that sends requests without reading the replies is read no further
-// once max_unread_bytes wait for it, so its requests back up in the kernel, on its side.
+// Nor do requests and replies: a connection is read no further while max_pending_requests, or
+// max_pending_bytes of request frames, are being handled, or while max_unread_bytes of replies wait
+// for the client to read them. Its requests then back up in the kernel, on the client's side.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +35,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
 
-  // Limits per connection: requests being handled at once; bytes queued for the client beyond
-  // which live events stop being buffered (the subscription catches up from the log); and bytes
-  // queued beyond which its requests are not read until it has read some of its replies.
+  // Limits per connection: requests being handled at once, and the bytes of their frames (one
+  // frame of the largest size, so a client pipelining 16 MiB uploads has one or two in memory, not
+  // 256); bytes queued for the client beyond which live events stop being buffered (the
+  // subscription catches up from the log); and bytes queued beyond which its requests are not
+  // read until it has read some of its replies.
   static constexpr std::size_t max_pending_requests = 256;
+  static constexpr std::size_t max_pending_bytes = proto::max_frame_size;
   static constexpr std::size_t event_queue_cap = 1 << 20;
   static constexpr std::size_t max_unread_bytes = 1 << 20;
 
@@ -67,7 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> handle(boost::json::object message);
+  boost::asio::awaitable<void> handle(boost::json::object message, std::size_t frame_size);
   void send(const boost::json::object& message);
   void wake_writer();
   bool catch_up();  // queues log events for subscriptions that are catching up; true if it did
@@ -81,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer reader_wake_;
   boost::asio::cancellation_signal read_cancel_;
   std::size_t pending_ = 0;
+  std::size_t pending_bytes_ = 0;  // the frame sizes of the pending_ requests
   bool reading_ = true;
   bool closed_ = false;
   std::map<std::uint64_t, Subscription> subscriptions_;

@@ -46,6 +46,8 @@ class DaemonProcess {
   // path and arguments follow them. The first must be an absolute path.
   void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
 
+  // The process started last (the launcher's, when there is one); -1 before start().
+  pid_t pid() const noexcept { return pid_; }
   const std::string& socket() const noexcept { return socket_; }
   const std::filesystem::path& state_dir() const noexcept { return state_dir_; }
   const std::filesystem::path& dir() const noexcept { return dir_.path(); }
