@@ -22,8 +22,8 @@ namespace bgsync::daemon {
 namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 
-ControlServer::ControlServer(asio::any_io_executor executor, Services& services)
-    : executor_(executor), services_(services), acceptor_(executor) {}
+ControlServer::ControlServer(asio::any_io_executor executor, Services& services, std::size_t max_connections)
+    : executor_(executor), services_(services), acceptor_(executor), max_connections_(max_connections) {}
 
 proto::Result<void> ControlServer::listen(const std::string& path) {
   auto fail = [&](const std::string& what, const boost::system::error_code& ec) {
@@ -84,7 +84,22 @@ std::size_t ControlServer::open_connections() {
 }
 
 asio::awaitable<void> ControlServer::accept_loop() {
+  bool full = false;  // at max_connections_: said once in the log, until below it again
   while (!stopping_) {
+    if (connections_.size() >= max_connections_ && open_connections() >= max_connections_) {
+      // Connections do not tell us when they close: look again shortly, only while full.
+      if (!full) {
+        spdlog::warn("{} client connections are open, the most bgsyncd takes at once; the next ones wait until some "
+                     "close (an app that opens connections and never closes them?)",
+                     max_connections_);
+      }
+      full = true;
+      asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    if (full) spdlog::info("client connections below {} again; accepting", max_connections_);
+    full = false;
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;

@@ -1,6 +1,7 @@
 // The control socket: a Unix stream socket (never abstract) in a private directory, bound by the
 // daemon or handed over by systemd (socket activation). Each accepted peer must be our own uid
-// (SO_PEERCRED) or it is refused and logged.
+// (SO_PEERCRED) or it is refused and logged. Past max_connections open connections it accepts no
+// more until some close: later peers wait in the listen backlog.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,7 @@ class Connection;
 
 class ControlServer {
  public:
-  ControlServer(boost::asio::any_io_executor executor, Services& services);
+  ControlServer(boost::asio::any_io_executor executor, Services& services, std::size_t max_connections);
 
   // Binds `path` (replacing a stale socket file: the caller holds the instance lock), makes it
   // 0600 and listens.
@@ -44,6 +45,7 @@ class ControlServer {
   boost::asio::any_io_executor executor_;
   Services& services_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  std::size_t max_connections_;
   std::vector<std::weak_ptr<Connection>> connections_;
   std::string bound_path_;  // set by listen(), not by adopt()
   std::uint64_t accepted_ = 0;

@@ -25,6 +25,7 @@
 #include "daemon/duration.hpp"
 #include "daemon/connectivity_probe.hpp"
 #include "daemon/event_hub.hpp"
+#include "daemon/fd_budget.hpp"
 #include "daemon/handlers/handlers.hpp"
 #include "daemon/id_generator.hpp"
 #include "daemon/live_config.hpp"
@@ -137,6 +138,8 @@ int run_daemon(const DaemonOptions& options) {
     return 1;
   }
 
+  const FdBudget fds = raise_fd_limit();
+  spdlog::debug("file descriptors: up to {}, of which {} for client connections", fds.limit, fds.max_connections);
   asio::io_context io(1);
   EventHub hub;
   store::CommitQueue commits(**outbox, io.get_executor(), [&hub](std::vector<proto::Event> events) { hub.publish(events); });
@@ -164,7 +167,7 @@ int run_daemon(const DaemonOptions& options) {
     if (changed) periodic.conditions_changed();
   });
   Services services{**outbox, commits, scheduler, periodic, hub, ids, network, config.options(), config};
-  ControlServer server(io.get_executor(), services);
+  ControlServer server(io.get_executor(), services, fds.max_connections);
   if (auto ok = *activated ? server.adopt(std::move((*activated)->fd)) : server.listen(socket.path); !ok) {
     spdlog::error("{}", ok.error().message);
     return 1;

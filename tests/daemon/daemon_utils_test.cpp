@@ -1,14 +1,16 @@
 // Unit tests of the daemon core's small parts: durations, action ids, private dirs, instance locks,
-// destinations, the systemd status line and journal fields.
+// destinations, the systemd status line and journal fields, the descriptor budget.
 #include <set>
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/destination.hpp"
 #include "daemon/duration.hpp"
+#include "daemon/fd_budget.hpp"
 #include "daemon/id_generator.hpp"
 #include "daemon/journal_sink.hpp"
 #include "daemon/runtime_paths.hpp"
@@ -138,4 +140,20 @@ TEST_CASE("journal entries carry the action id of lines that start with one", "[
   CHECK_FALSE(logged_action_id("network: online (default route via eth0)"));
   CHECK_FALSE(logged_action_id("action not-a-uuid: x"));
   CHECK_FALSE(logged_action_id("action 0190c3b2"));
+}
+
+TEST_CASE("client connections get half of the descriptors, 16 to 4096", "[daemon][fds]") {
+  CHECK(fd_budget(256).max_connections == 128);
+  CHECK(fd_budget(1024).max_connections == 512);
+  CHECK(fd_budget(20).max_connections == 16);
+  CHECK(fd_budget(std::size_t{1} << 20).max_connections == 4096);
+
+  // The soft limit goes up to the hard one (this test process's own: harmless).
+  rlimit before{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+  const auto budget = raise_fd_limit();
+  rlimit after{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &after) == 0);
+  CHECK(after.rlim_cur == before.rlim_max);
+  CHECK(budget.limit == std::min<rlim_t>(after.rlim_cur, rlim_t{1} << 20));
 }

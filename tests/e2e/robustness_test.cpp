@@ -2,6 +2,7 @@
 // daemon and every other client carry on; nothing stored is touched.
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/raw_socket.hpp"
+#include "tests/support/test_http_server.hpp"
 
 using namespace bgsync;
 using namespace bgsync::test;
@@ -223,4 +225,44 @@ TEST_CASE("large requests pipelined on one connection are read one or two at a t
   auto status = daemon.client().status();
   REQUIRE(status);
   CHECK(status->counts[ActionState::queued] == static_cast<std::uint64_t>(requests));
+}
+
+TEST_CASE("an app that leaks connections cannot take the descriptors bgsyncd sends with", "[e2e][robustness]") {
+  HttpServer server;
+  // Every request then needs a new socket, so a descriptor, after the leak.
+  server.set_handler([](const RecordedRequest&) { return Reply::with_status(200, "ok", {{"Connection", "close"}}); });
+  DaemonProcess daemon;
+  // 256 descriptors in all (soft and hard): bgsyncd takes at most 128 client connections.
+  daemon.set_launcher({"/usr/bin/prlimit", "--nofile=256:256", "--"});
+  daemon.start();
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+  constexpr std::uint64_t actions = 20;
+  for (std::uint64_t i = 0; i < actions; ++i) enqueue_ok(client, post(server.url("/leak"), "x"));
+
+  // 400 connections that are never used nor closed: past 128 they wait in the listen backlog.
+  std::vector<std::unique_ptr<RawSocket>> leaked;
+  for (int i = 0; i < 400; ++i) leaked.push_back(std::make_unique<RawSocket>(daemon.socket()));
+  // Sends start once bgsyncd has stopped accepting them: at its cap, or (without one) out of
+  // descriptors.
+  REQUIRE(wait_until(
+      [&] {
+        const auto log = daemon.log();
+        return log.find("client connections are open") != std::string::npos || log.find("accept failed") != std::string::npos;
+      },
+      10s, 10ms));
+  REQUIRE(client.resume());
+  CHECK(wait_until(
+      [&] {
+        auto status = client.status();
+        return status && status->counts[ActionState::sent] == actions;
+      },
+      20s, 10ms));
+  CHECK(server.requests().size() == actions);
+  CHECK_THAT(daemon.log(), Catch::Contains("128 client connections are open"));
+
+  // Once they close, newcomers are accepted again.
+  leaked.clear();
+  auto later = daemon.client();
+  CHECK(later.status());
 }
