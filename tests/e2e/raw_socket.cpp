@@ -53,6 +53,8 @@ std::size_t RawSocket::send_until_stalled(std::string_view bytes, std::chrono::m
   return sent;
 }
 
+void RawSocket::shutdown() { ::shutdown(fd_, SHUT_RDWR); }
+
 std::optional<std::string> RawSocket::read_line(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

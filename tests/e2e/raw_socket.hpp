@@ -23,6 +23,8 @@ class RawSocket {
   // Sends as much of `bytes` as the peer takes, giving up once it has taken nothing for `stall`
   // (or closed); returns how many bytes went out.
   std::size_t send_until_stalled(std::string_view bytes, std::chrono::milliseconds stall);
+  // Shuts both directions down: a send or read blocked on it (in another thread) returns.
+  void shutdown();
   // The next line (without '\n'), or nullopt on EOF/error/timeout.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The next line parsed as a JSON object (REQUIRE it is one).

@@ -1,5 +1,7 @@
 // Bad input end to end: garbage, huge frames, malformed requests. Each gets a clear error; the
-// daemon and every other client carry on; nothing stored is touched.
+// daemon and every other client carry on; nothing stored is touched. And bad clients: one that
+// never reads its replies, one that pipelines huge requests, one that leaks connections; none may
+// make bgsyncd grow without bound or stop sending for the others.
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -32,6 +34,19 @@ std::size_t peak_resident_bytes(pid_t pid) {
   FAIL("no VmHWM in /proc/" << pid << "/status");
   return 0;
 }
+
+// Joins a thread that sends on `socket` when the test leaves early (a failed REQUIRE): shuts the
+// socket down first, so that a send blocked on it returns, rather than let std::thread terminate.
+struct SenderGuard {
+  std::thread& thread;
+  RawSocket& socket;
+  ~SenderGuard() {
+    if (thread.joinable()) {
+      socket.shutdown();
+      thread.join();
+    }
+  }
+};
 
 std::string error_code_of(const boost::json::object& reply) {
   REQUIRE(reply.contains("ok"));
@@ -177,7 +192,7 @@ TEST_CASE("a client that does not read its replies is read no further, and gets 
   constexpr int requests = 40000;
   std::string burst;
   for (int i = 0; i < requests; ++i) burst += R"({"id":)" + std::to_string(i) + R"(,"op":"status"})" + "\n";
-  // Answered in full, these would queue about 20 MiB of replies inside bgsyncd. It stops reading
+  // Answered in full, these would queue about 9 MiB of replies inside bgsyncd. It stops reading
   // instead, once about 1 MiB of them waits, and the kernel's buffers fill behind it.
   const std::size_t taken = greedy.send_until_stalled(burst, 500ms);
   INFO("taken " << taken << " of " << burst.size());
@@ -186,7 +201,10 @@ TEST_CASE("a client that does not read its replies is read no further, and gets 
   CHECK(other.status());  // everybody else is served meanwhile
 
   // Once it reads, bgsyncd reads the rest, and every request is answered.
-  std::thread rest([&] { CHECK(greedy.send(std::string_view(burst).substr(taken))); });
+  // Catch2's assertions are not thread-safe: the sender only records whether it got through.
+  bool rest_sent = false;
+  std::thread rest([&] { rest_sent = greedy.send(std::string_view(burst).substr(taken)); });
+  SenderGuard guard{rest, greedy};
   std::set<std::int64_t> ids;
   for (int i = 0; i < requests; ++i) {
     const auto reply = greedy.read_json();
@@ -194,6 +212,7 @@ TEST_CASE("a client that does not read its replies is read no further, and gets 
     ids.insert(reply.at("id").as_int64());
   }
   rest.join();
+  CHECK(rest_sent);
   CHECK(ids.size() == static_cast<std::size_t>(requests));
   CHECK(daemon.running());
 }
@@ -214,11 +233,14 @@ TEST_CASE("large requests pipelined on one connection are read one or two at a t
   std::string body(6 << 20, 'x');
   std::string frame = R"({"op":"enqueue","url":"http://127.0.0.1:9/","method":"POST","brief":true,"body":")" + body + "\"";
   RawSocket raw(daemon.socket());
+  int frames_sent = 0;  // Catch2's assertions are not thread-safe: checked after the join
   std::thread sender([&] {
-    for (int i = 0; i < requests; ++i) CHECK(raw.send(frame + R"(,"id":)" + std::to_string(i) + "}\n"));
+    for (int i = 0; i < requests && raw.send(frame + R"(,"id":)" + std::to_string(i) + "}\n"); ++i) ++frames_sent;
   });
+  SenderGuard guard{sender, raw};
   for (int i = 0; i < requests; ++i) CHECK(raw.read_json(std::chrono::seconds(60)).at("ok") == true);
   sender.join();
+  CHECK(frames_sent == requests);
   const std::size_t growth = peak_resident_bytes(daemon.pid()) - before;
   INFO("bgsyncd's peak grew by " << growth / (1 << 20) << " MiB");
   CHECK(growth < std::size_t{256} << 20);
