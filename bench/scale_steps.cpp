@@ -112,7 +112,7 @@ double ScaleDaemon::data_file_mib() const {
   return static_cast<double>(std::filesystem::file_size(process_.state_dir() / "data.mdb")) / (1024.0 * 1024.0);
 }
 
-ProcessMemory ScaleDaemon::memory() const { return process_memory(peer_pid(process_.socket())); }
+test::ProcessMemory ScaleDaemon::memory() const { return test::process_memory(test::peer_pid(process_.socket())); }
 
 double enqueue_rate(ScaleDaemon& daemon, const EnqueueRequest& request, std::size_t count) {
   return static_cast<double>(count) / enqueue_concurrently(daemon.socket(), request, count, clients);

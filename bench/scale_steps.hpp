@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "bench/nginx_server.hpp"
-#include "bench/process_memory.hpp"
+#include "tests/support/process_memory.hpp"
 #include "bgsync/client.hpp"
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/support/test_http_server.hpp"
@@ -54,7 +54,7 @@ class ScaleDaemon {
   void wait_quiescent();
 
   // The daemon's resident memory now (its pid found through its socket).
-  ProcessMemory memory() const;
+  test::ProcessMemory memory() const;
 
   const std::string& socket() const noexcept { return process_.socket(); }
   // The outbox's LMDB data file, in MiB.

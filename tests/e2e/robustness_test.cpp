@@ -2,8 +2,6 @@
 // daemon and every other client carry on; nothing stored is touched. And bad clients: one that
 // never reads its replies, one that pipelines huge requests, one that leaks connections; none may
 // make bgsyncd grow without bound or stop sending for the others.
-#include <fstream>
-#include <limits>
 #include <memory>
 #include <set>
 #include <thread>
@@ -14,6 +12,7 @@
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/raw_socket.hpp"
+#include "tests/support/process_memory.hpp"
 #include "tests/support/test_http_server.hpp"
 
 using namespace bgsync;
@@ -21,19 +20,6 @@ using namespace bgsync::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The peak resident memory of a process, in bytes (VmHWM in /proc/PID/status).
-std::size_t peak_resident_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  std::size_t kib = 0;
-  while (status >> key) {
-    if (key == "VmHWM:" && status >> kib) return kib * 1024;
-    status.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-  }
-  FAIL("no VmHWM in /proc/" << pid << "/status");
-  return 0;
-}
 
 // Joins a thread that sends on `socket` when the test leaves early (a failed REQUIRE): shuts the
 // socket down first, so that a send blocked on it returns, rather than let std::thread terminate.
@@ -225,7 +211,7 @@ TEST_CASE("large requests pipelined on one connection are read one or two at a t
   DaemonProcess daemon;
   daemon.start();
   REQUIRE(daemon.client().pause());
-  const std::size_t before = peak_resident_bytes(daemon.pid());
+  const double before = process_memory(daemon.pid()).vm_hwm_mib;
   // 16 enqueues of 6 MiB each. Each holds several copies of its body in bgsyncd while it is
   // handled (frame, JSON, request, journal record, LMDB pages): read all at once, they took bgsyncd
   // to about 450 MiB. Held to a few at a time, the peak stays near 150 MiB, whatever their number.
@@ -241,9 +227,9 @@ TEST_CASE("large requests pipelined on one connection are read one or two at a t
   for (int i = 0; i < requests; ++i) CHECK(raw.read_json(std::chrono::seconds(60)).at("ok") == true);
   sender.join();
   CHECK(frames_sent == requests);
-  const std::size_t growth = peak_resident_bytes(daemon.pid()) - before;
-  INFO("bgsyncd's peak grew by " << growth / (1 << 20) << " MiB");
-  CHECK(growth < std::size_t{256} << 20);
+  const double growth = process_memory(daemon.pid()).vm_hwm_mib - before;
+  INFO("bgsyncd's peak grew by " << growth << " MiB");
+  CHECK(growth < 256);
   auto status = daemon.client().status();
   REQUIRE(status);
   CHECK(status->counts[ActionState::queued] == static_cast<std::uint64_t>(requests));

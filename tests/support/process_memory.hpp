@@ -1,4 +1,4 @@
-// What a running daemon costs in memory, read from the outside: its pid, found through its Unix
+// What a running daemon costs in memory, read from the outside (for tests and benchmarks): its pid, found through its Unix
 // socket (SO_PEERCRED), and the resident-set lines of /proc/PID/status. Anonymous memory (heap,
 // stacks) is what the daemon owns; file pages (LMDB's map) belong to the page cache.
 #pragma once
@@ -7,7 +7,7 @@
 
 #include <sys/types.h>
 
-namespace bgsync::bench {
+namespace bgsync::test {
 
 // The pid of the process listening on the Unix socket `path` (the kernel's SO_PEERCRED of a fresh
 // connection). Throws std::runtime_error if nothing listens there.
@@ -22,4 +22,4 @@ struct ProcessMemory {
 // Reads /proc/PID/status. Throws std::runtime_error if the process is gone or a line is missing.
 ProcessMemory process_memory(pid_t pid);
 
-}  // namespace bgsync::bench
+}  // namespace bgsync::test

@@ -1,5 +1,5 @@
 // A daemon's pid through its socket, and its memory from /proc.
-#include "bench/process_memory.hpp"
+#include "tests/support/process_memory.hpp"
 #include "daemon/net/unique_fd.hpp"
 
 #include <cerrno>
@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-namespace bgsync::bench {
+namespace bgsync::test {
 namespace {
 
 using Fd = net::UniqueFd;
@@ -61,4 +61,4 @@ ProcessMemory process_memory(pid_t pid) {
   return {*anon, *file, *hwm};
 }
 
-}  // namespace bgsync::bench
+}  // namespace bgsync::test
