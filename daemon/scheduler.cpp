@@ -24,6 +24,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// How often enqueues alone may make the scheduler look (wake_soon): a stream of them would
+// otherwise cost the writer a publish per enqueue. Sporadic enqueues are looked at at once.
+constexpr auto enqueue_look_spacing = 5ms;
+
 bool is_gone(const proto::Error& e) {
   // The action was cancelled (or retried by hand) while its attempt was on the wire.
   return e.code == proto::errc::bad_state || e.code == proto::errc::not_found;
@@ -114,6 +118,17 @@ void Scheduler::wake() {
   timer_.cancel();
 }
 
+void Scheduler::wake_soon() {
+  const auto next = last_look_ + enqueue_look_spacing;
+  if (std::chrono::steady_clock::now() >= next) {
+    wake();
+    return;
+  }
+  soon_ = true;
+  // Brings a sleeping loop's wait forward; run() waits again on the new expiry.
+  if (timer_.expiry() > next) timer_.expires_at(next);
+}
+
 void Scheduler::set_paused(bool paused) {
   paused_ = paused;
   wake();
@@ -129,9 +144,11 @@ void Scheduler::stop() {
 asio::awaitable<void> Scheduler::run() {
   while (!stopping_) {
     woken_ = false;
+    soon_ = false;
     auto wake_at = std::chrono::steady_clock::time_point::max();
     const auto depth = pipeline_depth();
     if (!paused_ && in_flight_.size() < depth) {
+      last_look_ = std::chrono::steady_clock::now();
       // The due index as of every change acknowledged so far, our own included. Actions we decided
       // to send but whose `sending` is not acknowledged yet are still listed.
       auto seen = co_await commits_.visible();
@@ -194,12 +211,19 @@ asio::awaitable<void> Scheduler::run() {
         // Candidates that were parked (or gone) left room that the unread due actions may take:
         // look again at once, as long as this look made progress.
         if (more && !over_budget && in_flight_.size() < depth && (parked || !starting.empty())) woken_ = true;
+        room_limited_ = more || over_budget;
         if (!starting.empty()) asio::co_spawn(executor_, start_attempts(std::move(starting)), asio::detached);
       }
     }
+    if (!paused_ && in_flight_.size() >= depth) room_limited_ = true;
     if (woken_) continue;  // woken while we looked: look again before sleeping
+    if (soon_) wake_at = std::min(wake_at, last_look_ + enqueue_look_spacing);
     timer_.expires_at(wake_at);
-    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Until wake_at, unless woken; wake_soon() may bring wake_at forward meanwhile (which cancels
+    // this wait and leaves the new expiry to wait for).
+    do {
+      co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    } while (!woken_ && !stopping_ && std::chrono::steady_clock::now() < timer_.expiry());
   }
 }
 
@@ -239,11 +263,15 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
     proto::ActionId id;
     std::size_t bytes;
     bool retry = false;  // its next attempt is due at a time the last look did not know
+    bool tagged = false;  // once it is done, the next action of its tag may be due
     ~Done() {
       s.in_flight_.erase(id);
       s.pipeline_bytes_ -= bytes;
-      // Looking reads the due index: once per quarter of the pipeline, not once per action.
-      if (!s.stopping_ && (retry || s.in_flight_.size() <= s.pipeline_depth() * 3 / 4)) s.wake();
+      // Looking reads the due index (after a publish): once per quarter of the pipeline, not once
+      // per action, and only when the last look left due actions for want of room.
+      if (!s.stopping_ && (retry || tagged || (s.room_limited_ && s.in_flight_.size() <= s.pipeline_depth() * 3 / 4))) {
+        s.wake();
+      }
     }
   } done{*this, id, bytes};
 
@@ -253,6 +281,7 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
   }
   proto::Action action = std::move(*marked);
   const auto id_text = action.id.to_string();
+  done.tagged = !action.tag.empty();
 
   // A request slot; without one (stopping) the action stays `sending`, queued again at next start.
   auto acquiring = slots_.acquire();

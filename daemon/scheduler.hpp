@@ -62,6 +62,10 @@ class Scheduler {
   void start(bool paused);
   // Something may be due now: look again.
   void wake();
+  // A new action was enqueued: look now, or, while enqueues stream in, at most once per
+  // enqueue_look_spacing. Each look first has the writer publish (an LMDB commit with its own
+  // flush) and the next enqueue's ack waits behind that commit.
+  void wake_soon();
   // From the NetworkWatcher after a (debounced) change; grew: some destination may have become
   // reachable. Records a `network` event when online/offline flipped.
   void network_changed(bool grew);
@@ -123,6 +127,10 @@ class Scheduler {
   bool paused_ = false;
   bool stopping_ = false;
   bool woken_ = false;  // wake() came while the loop was not waiting on timer_
+  bool soon_ = false;   // wake_soon() came during a look: sleep no later than the next spacing
+  // The last look left due actions for want of room in the pipeline: a finished send looks again.
+  bool room_limited_ = false;
+  std::chrono::steady_clock::time_point last_look_{};
   std::mt19937_64 rng_;
   // Actions between the decision to send and the recorded outcome, with the signal their attempt
   // is spawned with: stop() aborts what it awaits (a request slot, the request, a pause).

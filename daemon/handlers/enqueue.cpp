@@ -20,7 +20,7 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
   };
   auto action = co_await ctx.services.commits.run(std::move(job));
   if (!action) co_return action.error();
-  ctx.services.scheduler.wake();
+  ctx.services.scheduler.wake_soon();
   if (*brief) co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting});
   co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
 }

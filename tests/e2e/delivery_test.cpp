@@ -12,6 +12,19 @@ using namespace bgsync;
 using namespace bgsync::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Every request is answered 204, `delay` after it arrived.
+void answer_after(HttpServer& server, std::chrono::milliseconds delay) {
+  server.set_handler([delay](const RecordedRequest&) {
+    auto r = Reply::with_status(204);
+    r.delay = delay;
+    return r;
+  });
+}
+
+}  // namespace
+
 TEST_CASE("an action is delivered with its exact method, headers and body", "[e2e][delivery]") {
   HttpServer server;
   DaemonProcess daemon;
@@ -128,12 +141,7 @@ TEST_CASE("paused, nothing leaves - resumed, a tag drains in enqueue order", "[e
 
 TEST_CASE("a drain shares keep-alive connections, at most --parallel of them", "[e2e][delivery][keep-alive]") {
   HttpServer server;
-  // Slow enough answers that requests overlap, so the bound is exercised.
-  server.set_handler([](const RecordedRequest&) {
-    auto r = Reply::with_status(204);
-    r.delay = 5ms;
-    return r;
-  });
+  answer_after(server, 5ms);  // slow enough that requests overlap, so the bound is exercised
   DaemonProcess daemon;
   daemon.start({"--parallel", "4"});
   auto client = daemon.client();
@@ -152,6 +160,31 @@ TEST_CASE("a drain shares keep-alive connections, at most --parallel of them", "
   REQUIRE(all_sent);
   // One request at a time per HTTP/1.1 connection: 4 connections bound requests on the wire to 4.
   CHECK(server.connection_count() <= 4);
+}
+
+TEST_CASE("actions enqueued while the send pipeline is full go once it has room", "[e2e][delivery]") {
+  // --parallel 1: at most 64 actions between look and outcome (the pipeline), one on the wire.
+  // The first look takes exactly 64 and leaves none behind; the next 10 find the pipeline full,
+  // so no look takes them: the sends that finish must look again for them.
+  HttpServer server;
+  answer_after(server, 30ms);  // the later enqueues are all in before the first send ends
+  DaemonProcess daemon;
+  daemon.start({"--parallel", "1"});
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+  constexpr int pipeline = 64;
+  constexpr int later = 10;
+  for (int i = 0; i < pipeline; ++i) enqueue_ok(client, post(server.url("/inbox"), std::to_string(i)));
+  REQUIRE(client.resume());
+  REQUIRE(server.wait_for_requests(1, 10s));
+  for (int i = 0; i < later; ++i) enqueue_ok(client, post(server.url("/inbox"), "later " + std::to_string(i)));
+  const bool all_sent = wait_until(
+      [&] {
+        auto status = client.status();
+        return status && status->counts[ActionState::sent] == pipeline + later;
+      },
+      30s);
+  REQUIRE(all_sent);
 }
 
 TEST_CASE("pause survives a restart of the daemon", "[e2e][delivery]") {
