@@ -267,8 +267,9 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
     ~Done() {
       s.in_flight_.erase(id);
       s.pipeline_bytes_ -= bytes;
-      // Looking reads the due index (after a publish): once per quarter of the pipeline, not once
-      // per action, and only when the last look left due actions for want of room.
+      // Looking reads the due index (after a publish), so only when it may find something: the
+      // action's own retry, its tag's next action, or due actions the last look left for want of
+      // room (then once per quarter of the pipeline, not once per action).
       if (!s.stopping_ && (retry || tagged || (s.room_limited_ && s.in_flight_.size() <= s.pipeline_depth() * 3 / 4))) {
         s.wake();
       }

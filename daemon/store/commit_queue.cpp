@@ -44,11 +44,11 @@ constexpr std::size_t max_batch = 4096;
 
 // When batches become visible without a reader asking (a reader that must see them asks through
 // visible() and is not held to these): once the writer has been idle a while, and at the latest
-// this old or this large. A publish is an LMDB commit with its own flush (about a millisecond), and a job that
-// arrives meanwhile waits for it, so in a steady stream of enqueues each publish delays the next
-// ack: rare publishes keep that out of the ack latency's tail (bench/README, enqueue, "Where the
-// time goes"). The byte bound keeps a fast stream's pending LMDB pages, and what publish()
-// rebuilds after an error, about as small as they were with publishes every 20 ms.
+// this old or this large. A publish is an LMDB commit with its own flush (about a millisecond),
+// and a job that arrives meanwhile waits for it, so in a steady stream of enqueues each publish
+// delays the next ack: rare publishes keep that out of the ack latency's tail (bench/README,
+// enqueue, "Where the time goes"). The byte bound keeps a fast stream's pending LMDB pages, and
+// what publish() rebuilds after an error, about as small as they were with publishes every 20 ms.
 using Clock = std::chrono::steady_clock;
 constexpr auto publish_idle = std::chrono::milliseconds(10);
 constexpr auto publish_max_age = std::chrono::milliseconds(250);
