@@ -62,9 +62,9 @@ class Scheduler {
   void start(bool paused);
   // Something may be due now: look again.
   void wake();
-  // A new action was enqueued: look now, or, while enqueues stream in, at most once per
-  // enqueue_look_spacing. Each look first has the writer publish (an LMDB commit with its own
-  // flush) and the next enqueue's ack waits behind that commit.
+  // A new action was enqueued: look now, or, while enqueues stream in, at most once per 5 ms
+  // (enqueue_look_spacing in scheduler.cpp). Each look first has the writer publish (an LMDB
+  // commit with its own flush) and the next enqueue's ack waits behind that commit.
   void wake_soon();
   // From the NetworkWatcher after a (debounced) change; grew: some destination may have become
   // reachable. Records a `network` event when online/offline flipped.
