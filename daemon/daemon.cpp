@@ -26,7 +26,7 @@
 #include "daemon/connectivity_probe.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/fd_budget.hpp"
-#include "daemon/handlers/handlers.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/id_generator.hpp"
 #include "daemon/live_config.hpp"
 #include "daemon/net/network_watcher.hpp"

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/destination.hpp"
-#include "daemon/handlers/handlers.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/retry_policy.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/commit_queue.hpp"

@@ -13,7 +13,7 @@
 
 #include "daemon/connectivity_probe.hpp"
 #include "daemon/destination.hpp"
-#include "daemon/handlers/handlers.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/net/network_watcher.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "bgsync/proto/codec.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/services.hpp"
 
 namespace bgsync::daemon {
@@ -23,9 +24,6 @@ using Handler = HandlerResult (*)(RequestContext& context, const boost::json::ob
 
 // The handler of `op`; every proto::Op has one.
 Handler find_handler(proto::Op op) noexcept;
-
-// Wall-clock now, as the outbox records it.
-proto::TimePoint now_ms() noexcept;
 
 HandlerResult handle_hello(RequestContext&, const boost::json::object&);
 HandlerResult handle_enqueue(RequestContext&, const boost::json::object&);

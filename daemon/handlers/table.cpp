@@ -2,7 +2,6 @@
 #include "daemon/handlers/handlers.hpp"
 
 #include <array>
-#include <chrono>
 #include <utility>
 
 namespace bgsync::daemon {
@@ -36,10 +35,6 @@ Handler find_handler(proto::Op op) noexcept {
     if (o == op) return h;
   }
   return nullptr;
-}
-
-proto::TimePoint now_ms() noexcept {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace bgsync::daemon

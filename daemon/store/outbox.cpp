@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "daemon/clock.hpp"
 #include "daemon/store/record.hpp"
 #include "daemon/store/periodic.hpp"
 #include "daemon/store/store_env.hpp"
@@ -12,10 +13,6 @@
 
 namespace bgsync::store {
 namespace {
-
-TimePoint clock_now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 
 // Walks one database from `first` (the MDB_cursor_op that positions it) while `visit` returns
 // true. Errors other than reaching the end come back as storage errors.
@@ -89,7 +86,7 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
     // Whatever was in flight when the last daemon died may or may not have reached its server:
     // send it again (at-least-once; the Idempotency-Key lets servers drop the duplicate).
     detail::TxnWriter writer(impl->store);
-    auto recovered = writer.recover_inflight(clock_now());
+    auto recovered = writer.recover_inflight(daemon::now_ms());
     if (!recovered) return recovered.error();
     if (*recovered > 0) {
       if (auto r = writer.commit(); !r) return r.error();
@@ -122,7 +119,7 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   if (stored->action.state == proto::ActionState::queued) {
     auto meta = store.read_meta(txn->get());
     if (!meta) return meta.error();
-    auto waiting = store.waiting(txn->get(), *stored, meta->paused, clock_now());
+    auto waiting = store.waiting(txn->get(), *stored, meta->paused, daemon::now_ms());
     if (!waiting) return waiting.error();
     stored->action.waiting = *waiting;
   }
@@ -160,7 +157,7 @@ Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
   if (!txn) return txn.error();
   auto meta = store.read_meta(txn->get());
   if (!meta) return meta.error();
-  const TimePoint now = clock_now();
+  const TimePoint now = daemon::now_ms();
   proto::ListPage page;
   MDB_val start{};
   MDB_cursor_op first = MDB_FIRST;
