@@ -176,9 +176,8 @@ TEST_CASE("a recorded journal replays onto an empty outbox as it was published",
   }
   std::set<std::string> databases;
   for (const auto& line : expected) databases.insert(line.substr(0, line.find('\t')));
-  const Dump got = replayable(dump_outbox(dir.path()), databases);
-  INFO("differences (- recorded, + replayed):\n" << dump_diff(replayable(expected, databases), got));
-  REQUIRE(replayable(expected, databases) == got);
+  // The differences, if any: "- " lines only the recorded state has, "+ " only the replayed one.
+  REQUIRE(dump_diff(replayable(expected, databases), replayable(dump_outbox(dir.path()), databases)) == "");
 }
 
 // Makes the data above (see the top of this file). Hidden: it runs only when asked by its tag.

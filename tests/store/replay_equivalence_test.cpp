@@ -126,14 +126,12 @@ class Script {
     }
   }
 
-  // mark_sending of up to `n` queued actions, so that the reopen has some to recover.
-  std::vector<Op> send_some(std::size_t n) {
-    std::vector<Op> ops;
+  // mark_sending of a queued, unparked action (the first), so that the reopen has one to recover.
+  Op send_one() {
     for (const auto& [number, state] : shadow.states) {
-      if (ops.size() == n) break;
-      if (state == ActionState::queued && !shadow.parked.contains(number)) ops.push_back(mark_sending(number));
+      if (state == ActionState::queued && !shadow.parked.contains(number)) return mark_sending(number);
     }
-    return ops;
+    return mark_sending(next_id_);  // none: an unknown action, which sends nothing
   }
 
   std::size_t uniform(std::size_t lo, std::size_t hi) {
@@ -392,11 +390,13 @@ struct Side {
   }
 };
 
-// Runs one batch of `ops` on both sides, requiring the same outcome of each.
-void run_batch(Side& a, Side& b, const std::vector<Op>& ops, Shadow& shadow, bool flush) {
+// Runs one batch of `n` operations from `next` on both sides, requiring the same outcome of
+// each. Each is made after the one before ran, so that it is aimed by an up-to-date shadow.
+void run_batch(Side& a, Side& b, std::size_t n, const std::function<Op()>& next, Shadow& shadow, bool flush) {
   WriteTxn* ta = check(a.writer->begin());
   WriteTxn* tb = check(b.writer->begin());
-  for (const auto& op : ops) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const Op op = next();
     INFO("operation: " << op.what);
     const std::string got_b = op.run(*tb, nullptr);
     const std::string got_a = op.run(*ta, &shadow);
@@ -475,12 +475,10 @@ TEST_CASE("a replayed journal makes the state a publish makes, for every write o
     for (std::size_t batch = 0; batch < batches_per_phase; ++batch) {
       INFO("batch " << batch);
       const bool only_invalid = script.chance(0.1);
-      std::vector<Op> ops;
-      const std::size_t n = script.uniform(1, 6);
-      for (std::size_t i = 0; i < n; ++i) ops.push_back(only_invalid ? script.invalid() : script.next());
       const std::size_t unpublished_a = a.writer->unpublished();
       const std::size_t unpublished_b = b.writer->unpublished();
-      run_batch(a, b, ops, script.shadow, script.chance(0.05));
+      run_batch(a, b, script.uniform(1, 6), [&] { return only_invalid ? script.invalid() : script.next(); },
+                script.shadow, script.chance(0.05));
       if (only_invalid) {
         // Failed operations leave no trace: such a batch journals nothing.
         REQUIRE(a.writer->unpublished() == unpublished_a);
@@ -491,7 +489,7 @@ TEST_CASE("a replayed journal makes the state a publish makes, for every write o
       if (batch < batches_per_phase / 2 && script.chance(0.1)) check(b.writer->publish());
     }
     // Some actions in flight, for the reopen to recover (a drop of the inflight table).
-    run_batch(a, b, script.send_some(3), script.shadow, false);
+    run_batch(a, b, 3, [&] { return script.send_one(); }, script.shadow, false);
     check(a.writer->publish());
     a.close();
     b.close();
@@ -510,8 +508,8 @@ TEST_CASE("a replayed journal makes the state a publish makes, for every write o
     const Dump want = dump_outbox(a.dir);
     Dump got = dump_outbox(b.dir);
     mask_recovery(got, recovery_b_to_a);
-    INFO("differences (- published, + replayed):\n" << dump_diff(want, got));
-    REQUIRE(want == got);
+    // The differences, if any: "- " lines only the published side has, "+ " only the replayed.
+    REQUIRE(dump_diff(want, got) == "");
     if (phase + 1 < phases) {
       a.open();
       b.open();
