@@ -44,8 +44,8 @@ struct Shadow {
   std::map<std::pair<std::string, std::string>, periodic::Registration> registrations;
 };
 
-// An operation, ready to run on either outbox: returns "ok" or the error code, which must agree.
-// `shadow` is set for the reference only.
+// An operation, ready to run on either outbox: returns "ok" or the error (code and message),
+// which must agree. `shadow` is set for the reference only.
 struct Op {
   std::string what;
   std::function<std::string(WriteTxn&, Shadow*)> run;
@@ -488,7 +488,8 @@ TEST_CASE("a replayed journal makes the state a publish makes, for every write o
       // B publishes now and then early on, so replay also starts past a published seq.
       if (batch < batches_per_phase / 2 && script.chance(0.1)) check(b.writer->publish());
     }
-    // Some actions in flight, for the reopen to recover (a drop of the inflight table).
+    // Some actions in flight for the reopen to recover, which ends with a drop of the inflight
+    // table. (Today Outbox::open writes that recovery to LMDB directly, not through the journal.)
     run_batch(a, b, 3, [&] { return script.send_one(); }, script.shadow, false);
     check(a.writer->publish());
     a.close();
