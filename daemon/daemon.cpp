@@ -33,6 +33,8 @@
 #include "daemon/periodic_scheduler.hpp"
 #include "daemon/runtime_paths.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
+#include "daemon/services.hpp"
 #include "daemon/socket_activation.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
@@ -151,13 +153,14 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::warn("network watching unavailable ({}); treating every destination as reachable", ok.error().message);
   }
   ConnectivityProbe probe(io.get_executor(), http, options.probe);
-  Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, probe, options.retry, options.parallel);
+  SendGate gate(io.get_executor(), commits, network, probe);
+  Scheduler scheduler(io.get_executor(), **outbox, commits, http, network, gate, options.retry, options.parallel);
   IdGenerator ids;
   LiveConfig config(io.get_executor(), options, {scheduler, network, probe, http}, socket.path, socket.source, state_dir);
   constraints::PowerSourceOptions power;
   if (!options.power_supply_dir.empty()) power.power_supply_dir = options.power_supply_dir;
   constraints::MachineStateReader machine(power);
-  PeriodicScheduler periodic(io.get_executor(), **outbox, commits, http, scheduler, machine, config.options());
+  PeriodicScheduler periodic(io.get_executor(), **outbox, commits, http, gate, machine, config.options());
   network.on_change([&](bool grew) {
     scheduler.network_changed(grew);
     periodic.conditions_changed();
@@ -166,7 +169,7 @@ int run_daemon(const DaemonOptions& options) {
     scheduler.probe_checked(changed);
     if (changed) periodic.conditions_changed();
   });
-  Services services{**outbox, commits, scheduler, periodic, hub, ids, network, config.options(), config};
+  Services services{**outbox, commits, scheduler, gate, periodic, hub, ids, network, config.options(), config};
   ControlServer server(io.get_executor(), services, fds.max_connections);
   if (auto ok = *activated ? server.adopt(std::move((*activated)->fd)) : server.listen(socket.path); !ok) {
     spdlog::error("{}", ok.error().message);
@@ -175,14 +178,15 @@ int run_daemon(const DaemonOptions& options) {
   if (*activated) spdlog::info("listening on {}: the socket came from systemd (socket activation)", socket.path);
 
   server.start();
-  probe.start();  // first: until its first answer, the scheduler holds all but loopback
-  scheduler.start(*paused);
+  probe.start();  // first: until its first answer, the gate holds all but loopback
+  gate.start(*paused);
+  scheduler.start();
   periodic.start();
   asio::steady_timer prune_timer(io);
   asio::co_spawn(io, prune_events(commits, config.options().event_retention, prune_timer), asio::detached);
   config.watch_sighup();
 
-  SystemdNotifier notifier(io.get_executor(), [&] { return read_status(**outbox, scheduler); });
+  SystemdNotifier notifier(io.get_executor(), [&] { return read_status(**outbox, gate); });
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -214,7 +218,7 @@ int run_daemon(const DaemonOptions& options) {
         asio::detached);
   });
 
-  const auto reach = scheduler.connectivity();
+  const auto reach = gate.connectivity();
   spdlog::info("bgsyncd {} ready: socket {}, state dir {}, {} queued, {}{}", BGSYNC_VERSION, socket.path,
                state_dir.string(), (*counts)[proto::ActionState::queued],
                reach.reachable ? "online" : "offline (" + reach.reason + ")", *paused ? ", sending paused" : "");

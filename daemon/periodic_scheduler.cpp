@@ -14,7 +14,7 @@
 #include "daemon/destination.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/retry_policy.hpp"
-#include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
 
 namespace bgsync::daemon {
@@ -63,13 +63,13 @@ proto::PeriodicRegistration to_proto(store::PeriodicListed listed) {
 }  // namespace
 
 PeriodicScheduler::PeriodicScheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                                     http::Client& http, Scheduler& sending, constraints::MachineStateReader& machine,
+                                     http::Client& http, const SendGate& gate, constraints::MachineStateReader& machine,
                                      const DaemonOptions& options)
     : executor_(executor),
       outbox_(outbox),
       commits_(commits),
       http_(http),
-      sending_(sending),
+      gate_(gate),
       machine_(machine),
       options_(options),
       timer_(executor),
@@ -135,7 +135,7 @@ std::string PeriodicScheduler::hold_reason(const Registration& reg, const constr
     if (auto n = constraints::check(reg.network, machine); !n.satisfied) return n.reason;
     if (auto p = constraints::check(reg.power, machine); !p.satisfied) return p.reason;
   }
-  const auto reach = sending_.reach(destination_of(reg.request.url));
+  const auto reach = gate_.reach(destination_of(reg.request.url));
   if (!reach.reachable) return "destination unreachable: " + reach.reason;
   return {};
 }
@@ -153,7 +153,7 @@ asio::awaitable<void> PeriodicScheduler::run() {
     if (!due) {
       spdlog::error("cannot read the periodic schedule: {}", due.error().message);
       wake_at = Steady::now() + 1s;
-    } else if (!due->empty() && !sending_.paused() && running_.size() < max_running) {
+    } else if (!due->empty() && !gate_.paused() && running_.size() < max_running) {
       auto machine = co_await machine_.read();
       if (stopping_) break;
       const auto steady_now = Steady::now();
@@ -324,7 +324,7 @@ asio::awaitable<std::vector<proto::PeriodicRegistration>> PeriodicScheduler::des
     const bool running = running_.contains(key);
     const bool due = reg.next_earliest <= now;
     std::string waiting;
-    if (!running && due) waiting = sending_.paused() ? "sending is paused" : hold_reason(reg, machine, forced_.contains(key));
+    if (!running && due) waiting = gate_.paused() ? "sending is paused" : hold_reason(reg, machine, forced_.contains(key));
     auto network_state = constraints::check(reg.network, machine);
     auto power_state = constraints::check(reg.power, machine);
     proto::PeriodicRegistration p = to_proto(std::move(item));

@@ -41,13 +41,13 @@ class CommitQueue;
 
 namespace bgsync::daemon {
 
-class Scheduler;
+class SendGate;
 
 class PeriodicScheduler {
  public:
   // `options` are the live ones (LiveConfig::options()): the floor and the retry policy follow reloads.
   PeriodicScheduler(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                    http::Client& http, Scheduler& sending, constraints::MachineStateReader& machine,
+                    http::Client& http, const SendGate& gate, constraints::MachineStateReader& machine,
                     const DaemonOptions& options);
 
   void start();
@@ -89,7 +89,7 @@ class PeriodicScheduler {
   store::Outbox& outbox_;
   store::CommitQueue& commits_;
   http::Client& http_;
-  Scheduler& sending_;
+  const SendGate& gate_;  // paused, and each destination's reachability
   constraints::MachineStateReader& machine_;
   const DaemonOptions& options_;
   boost::asio::steady_timer timer_;
