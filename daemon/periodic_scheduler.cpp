@@ -14,7 +14,7 @@
 #include "daemon/destination.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/retry_policy.hpp"
-#include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
 
 namespace bgsync::daemon {
@@ -63,13 +63,13 @@ proto::PeriodicRegistration to_proto(store::PeriodicListed listed) {
 }  // namespace
 
 PeriodicScheduler::PeriodicScheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                                     http::Client& http, Scheduler& sending, constraints::MachineStateReader& machine,
+                                     http::Client& http, const SendGate& gate, constraints::MachineStateReader& machine,
                                      const DaemonOptions& options)
     : executor_(executor),
       outbox_(outbox),
       commits_(commits),
       http_(http),
-      sending_(sending),
+      gate_(gate),
       machine_(machine),
       options_(options),
       timer_(executor),
@@ -135,7 +135,7 @@ std::string PeriodicScheduler::hold_reason(const Registration& reg, const constr
     if (auto n = constraints::check(reg.network, machine); !n.satisfied) return n.reason;
     if (auto p = constraints::check(reg.power, machine); !p.satisfied) return p.reason;
   }
-  const auto reach = sending_.reach(destination_of(reg.request.url));
+  const auto reach = gate_.reach(destination_of(reg.request.url));
   if (!reach.reachable) return "destination unreachable: " + reach.reason;
   return {};
 }
@@ -153,33 +153,10 @@ asio::awaitable<void> PeriodicScheduler::run() {
     if (!due) {
       spdlog::error("cannot read the periodic schedule: {}", due.error().message);
       wake_at = Steady::now() + 1s;
-    } else if (!due->empty() && !sending_.paused() && running_.size() < max_running) {
+    } else if (!due->empty() && !gate_.paused() && running_.size() < max_running) {
       auto machine = co_await machine_.read();
       if (stopping_) break;
-      const auto steady_now = Steady::now();
-      for (auto& reg : *due) {
-        if (running_.size() >= max_running) break;
-        const Key key = key_of(reg.app, reg.tag);
-        if (running_.contains(key)) continue;
-        const bool forced = forced_.contains(key);
-        if (auto it = deferred_.find(key); it != deferred_.end() && !forced) {
-          if (it->second > steady_now) {
-            wake_at = std::min(wake_at, it->second);
-            continue;
-          }
-          deferred_.erase(it);
-        }
-        if (auto why = hold_reason(reg, machine, forced); !why.empty()) {
-          spdlog::debug("{}: due, waiting: {}", label(reg), why);
-          const auto again = steady_now + recheck();
-          deferred_[key] = again;
-          wake_at = std::min(wake_at, again);
-          continue;
-        }
-        forced_.erase(key);
-        running_.emplace(key, std::make_shared<asio::cancellation_signal>());
-        asio::co_spawn(executor_, run_one(std::move(reg), forced), asio::detached);
-      }
+      wake_at = std::min(wake_at, start_due(*due, machine));
     }
     // The next due time after now: an overdue registration held by a constraint has its own
     // recheck above, and must not hide the ones behind it.
@@ -190,6 +167,35 @@ asio::awaitable<void> PeriodicScheduler::run() {
     timer_.expires_at(wake_at);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+}
+
+Steady::time_point PeriodicScheduler::start_due(std::vector<Registration>& due, const constraints::MachineState& machine) {
+  auto wake_at = Steady::time_point::max();
+  const auto steady_now = Steady::now();
+  for (auto& reg : due) {
+    if (running_.size() >= max_running) break;
+    const Key key = key_of(reg.app, reg.tag);
+    if (running_.contains(key)) continue;
+    const bool forced = forced_.contains(key);
+    if (auto it = deferred_.find(key); it != deferred_.end() && !forced) {
+      if (it->second > steady_now) {
+        wake_at = std::min(wake_at, it->second);
+        continue;
+      }
+      deferred_.erase(it);
+    }
+    if (auto why = hold_reason(reg, machine, forced); !why.empty()) {
+      spdlog::debug("{}: due, waiting: {}", label(reg), why);
+      const auto again = steady_now + recheck();
+      deferred_[key] = again;
+      wake_at = std::min(wake_at, again);
+      continue;
+    }
+    forced_.erase(key);
+    running_.emplace(key, std::make_shared<asio::cancellation_signal>());
+    asio::co_spawn(executor_, run_one(std::move(reg), forced), asio::detached);
+  }
+  return wake_at;
 }
 
 asio::awaitable<void> PeriodicScheduler::run_one(Registration reg, bool forced) {
@@ -204,6 +210,24 @@ asio::awaitable<void> PeriodicScheduler::run_one(Registration reg, bool forced) 
     }
   } done{*this, key};
 
+  const http::Request request = request_of(reg);
+  const auto started_at = now_ms();
+  const auto started = Steady::now();
+  auto sending = asio::co_spawn(executor_, http_.send(request),
+                                asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
+  auto response = co_await std::move(sending);
+  if (stopping_) co_return;  // not recorded: still due at the next start
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
+
+  const auto period_start = forced ? started_at : reg.period_start.value_or(started_at);
+  Answer answer = judge(std::move(response));
+  answer.run.registered = reg.updated;
+  answer.run.duration = took;
+  plan_next(reg, answer, started_at, period_start);
+  co_await record(reg, std::move(answer.run), *signal);
+}
+
+http::Request PeriodicScheduler::request_of(const Registration& reg) const {
   // Validators only when there is a body for a 304 to confirm.
   auto listed = outbox_.periodic_get(reg.app, reg.tag);
   const bool cached = listed && *listed && (*listed)->cached;
@@ -215,57 +239,51 @@ asio::awaitable<void> PeriodicScheduler::run_one(Registration reg, bool forced) 
   if (cached && !reg.last_modified.empty() && !http::find_header(request.headers, "If-Modified-Since")) {
     request.headers.push_back({"If-Modified-Since", reg.last_modified});
   }
+  return request;
+}
 
-  const auto started_at = now_ms();
-  const auto started = Steady::now();
-  auto sending = asio::co_spawn(executor_, http_.send(request),
-                                asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
-  auto response = co_await std::move(sending);
-  if (stopping_) co_return;  // not recorded: still due at the next start
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
-
-  const auto interval = std::chrono::milliseconds(reg.min_interval_ms);
-  const auto period_start = forced ? started_at : reg.period_start.value_or(started_at);
-  Run run;
-  run.registered = reg.updated;
-  run.duration = took;
-  bool retryable = false;
-  std::optional<std::chrono::milliseconds> retry_after;
-  if (response && response->status >= 200 && response->status < 300) {
-    if (response->body_size > store::periodic::max_cache_body) {
-      run.outcome = Outcome::failed;
-      run.status = response->status;
-      run.error = "the response body (" + std::to_string(response->body_size) + " bytes) is larger than the " +
-                  std::to_string(store::periodic::max_cache_body >> 20) + " MiB a periodic response may keep";
-    } else {
-      run.outcome = Outcome::updated;
-      run.status = response->status;
-      if (const auto* etag = http::find_header(response->headers, "ETag")) run.etag = *etag;
-      if (const auto* modified = http::find_header(response->headers, "Last-Modified")) run.last_modified = *modified;
-      run.cache = store::periodic::CacheEntry{response->status, std::move(response->headers), std::move(response->body),
-                                              now_ms()};
-    }
-  } else if (response && response->status == 304) {
-    run.outcome = Outcome::not_modified;
-    run.status = 304;
-  } else if (response) {
-    run.outcome = Outcome::failed;
-    run.status = response->status;
-    run.error = "HTTP " + std::to_string(response->status) + " from the server";
-    retryable = classify_status(response->status) == Verdict::retry;
-    if (const auto* value = http::find_header(response->headers, "Retry-After")) {
-      retry_after = parse_retry_after(*value, now_ms());
-    }
-  } else {
+PeriodicScheduler::Answer PeriodicScheduler::judge(proto::Result<http::Response> response) {
+  Answer answer;
+  Run& run = answer.run;
+  if (!response) {
     run.outcome = Outcome::failed;
     run.error = response.error().message;
-    retryable = response.error().code != http::errc::bad_url;
+    answer.retryable = response.error().code != http::errc::bad_url;
+    return answer;
   }
+  run.status = response->status;
+  if (response->status == 304) {
+    run.outcome = Outcome::not_modified;
+  } else if (response->status < 200 || response->status >= 300) {
+    run.outcome = Outcome::failed;
+    run.error = "HTTP " + std::to_string(response->status) + " from the server";
+    answer.retryable = classify_status(response->status) == Verdict::retry;
+    if (const auto* value = http::find_header(response->headers, "Retry-After")) {
+      answer.retry_after = parse_retry_after(*value, now_ms());
+    }
+  } else if (response->body_size > store::periodic::max_cache_body) {
+    run.outcome = Outcome::failed;
+    run.error = "the response body (" + std::to_string(response->body_size) + " bytes) is larger than the " +
+                std::to_string(store::periodic::max_cache_body >> 20) + " MiB a periodic response may keep";
+  } else {
+    run.outcome = Outcome::updated;
+    if (const auto* etag = http::find_header(response->headers, "ETag")) run.etag = *etag;
+    if (const auto* modified = http::find_header(response->headers, "Last-Modified")) run.last_modified = *modified;
+    run.cache = store::periodic::CacheEntry{response->status, std::move(response->headers), std::move(response->body),
+                                            now_ms()};
+  }
+  return answer;
+}
 
+void PeriodicScheduler::plan_next(const Registration& reg, Answer& answer, proto::TimePoint started_at,
+                                  proto::TimePoint period_start) {
+  Run& run = answer.run;
+  const auto interval = std::chrono::milliseconds(reg.min_interval_ms);
   const auto now = now_ms();
-  if (run.outcome == Outcome::failed && retryable) {
+  if (run.outcome == Outcome::failed && answer.retryable) {
     const RetryPolicy& retry = options_.retry;
-    const auto delay = std::min(retry_after.value_or(retry.backoff(reg.consecutive_failures + 1, rng_)), retry.retry_after_cap);
+    const auto delay =
+        std::min(answer.retry_after.value_or(retry.backoff(reg.consecutive_failures + 1, rng_)), retry.retry_after_cap);
     if (now + delay < period_start + interval) {
       run.next_earliest = now + delay;
       run.period_start = period_start;
@@ -274,20 +292,19 @@ asio::awaitable<void> PeriodicScheduler::run_one(Registration reg, bool forced) 
   if (run.period_start) {
     spdlog::info("{}: {} {} -> {}; trying again in {} ms", label(reg), reg.request.method, reg.request.url, run.error,
                  (run.next_earliest - now).count());
-  } else {
-    run.report = true;
-    // After a success the interval counts from this run; after a failed period, from its start.
-    const auto base = run.outcome == Outcome::failed ? std::max(period_start + interval, now) : started_at + interval;
-    run.next_earliest = base + flex(interval);
-    if (run.outcome == Outcome::failed) {
-      spdlog::warn("{}: {} {} failed ({}); next try in the next period", label(reg), reg.request.method,
-                   reg.request.url, run.error);
-    } else {
-      spdlog::info("{}: {} {} -> {} ({}) in {} ms", label(reg), reg.request.method, reg.request.url, *run.status,
-                   proto::to_string(run.outcome), took.count());
-    }
+    return;
   }
-  co_await record(reg, std::move(run), *signal);
+  run.report = true;
+  // After a success the interval counts from this run; after a failed period, from its start.
+  const auto base = run.outcome == Outcome::failed ? std::max(period_start + interval, now) : started_at + interval;
+  run.next_earliest = base + flex(interval);
+  if (run.outcome == Outcome::failed) {
+    spdlog::warn("{}: {} {} failed ({}); next try in the next period", label(reg), reg.request.method,
+                 reg.request.url, run.error);
+  } else {
+    spdlog::info("{}: {} {} -> {} ({}) in {} ms", label(reg), reg.request.method, reg.request.url, *run.status,
+                 proto::to_string(run.outcome), run.duration.count());
+  }
 }
 
 asio::awaitable<void> PeriodicScheduler::record(const Registration& reg, Run run, asio::cancellation_signal& signal) {
@@ -324,7 +341,7 @@ asio::awaitable<std::vector<proto::PeriodicRegistration>> PeriodicScheduler::des
     const bool running = running_.contains(key);
     const bool due = reg.next_earliest <= now;
     std::string waiting;
-    if (!running && due) waiting = sending_.paused() ? "sending is paused" : hold_reason(reg, machine, forced_.contains(key));
+    if (!running && due) waiting = gate_.paused() ? "sending is paused" : hold_reason(reg, machine, forced_.contains(key));
     auto network_state = constraints::check(reg.network, machine);
     auto power_state = constraints::check(reg.power, machine);
     proto::PeriodicRegistration p = to_proto(std::move(item));

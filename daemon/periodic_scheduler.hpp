@@ -19,6 +19,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -41,13 +42,13 @@ class CommitQueue;
 
 namespace bgsync::daemon {
 
-class Scheduler;
+class SendGate;
 
 class PeriodicScheduler {
  public:
   // `options` are the live ones (LiveConfig::options()): the floor and the retry policy follow reloads.
   PeriodicScheduler(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                    http::Client& http, Scheduler& sending, constraints::MachineStateReader& machine,
+                    http::Client& http, const SendGate& gate, constraints::MachineStateReader& machine,
                     const DaemonOptions& options);
 
   void start();
@@ -75,8 +76,26 @@ class PeriodicScheduler {
   using Key = std::string;  // app NUL tag
   static Key key_of(const std::string& app, const std::string& tag);
 
+  // What an answer (or its failure) to a run means: the run's outcome, and whether and when a
+  // failure is worth another try within the period.
+  struct Answer {
+    store::periodic::Run run;
+    bool retryable = false;
+    std::optional<std::chrono::milliseconds> retry_after;
+  };
+
   boost::asio::awaitable<void> run();
+  // Starts the due registrations that may run now, deferring the others; returns when to look
+  // again for the deferred ones.
+  std::chrono::steady_clock::time_point start_due(std::vector<store::periodic::Registration>& due,
+                                                  const constraints::MachineState& machine);
   boost::asio::awaitable<void> run_one(store::periodic::Registration reg, bool forced);
+  // The registered request, with validators when a body is cached for a 304 to confirm.
+  http::Request request_of(const store::periodic::Registration& reg) const;
+  static Answer judge(proto::Result<http::Response> response);
+  // When the next run is (a retry within the period, else the next period), logged.
+  void plan_next(const store::periodic::Registration& reg, Answer& answer, proto::TimePoint started_at,
+                 proto::TimePoint period_start);
   boost::asio::awaitable<void> record(const store::periodic::Registration& reg, store::periodic::Run run,
                                       boost::asio::cancellation_signal& signal);
   // Why `reg`, due, should not run now ("" when it may). Constraints are skipped when forced.
@@ -89,7 +108,7 @@ class PeriodicScheduler {
   store::Outbox& outbox_;
   store::CommitQueue& commits_;
   http::Client& http_;
-  Scheduler& sending_;
+  const SendGate& gate_;  // paused, and each destination's reachability
   constraints::MachineStateReader& machine_;
   const DaemonOptions& options_;
   boost::asio::steady_timer timer_;

@@ -1,4 +1,4 @@
-// The send loop: pick due actions from the outbox index, make their HTTP requests, record outcomes.
+// The send loop: look at the outbox's due index, start attempts, send each one, record outcomes.
 #include "daemon/scheduler.hpp"
 
 #include <algorithm>
@@ -11,16 +11,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/connectivity_probe.hpp"
-#include "daemon/destination.hpp"
 #include "daemon/clock.hpp"
-#include "daemon/net/network_watcher.hpp"
+#include "daemon/destination.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -28,85 +28,60 @@ namespace {
 // otherwise cost the writer a publish per enqueue. Sporadic enqueues are looked at at once.
 constexpr auto enqueue_look_spacing = 5ms;
 
-bool is_gone(const proto::Error& e) {
-  // The action was cancelled (or retried by hand) while its attempt was on the wire.
-  return e.code == proto::errc::bad_state || e.code == proto::errc::not_found;
-}
-
 }  // namespace
 
+// A request slot while held: released once the answer is in, or however the attempt ends.
+class Scheduler::HeldSlot {
+ public:
+  HeldSlot(SendSlots& slots, bool held) : slots_(slots), held_(held) {}
+  ~HeldSlot() { release(); }
+  HeldSlot(const HeldSlot&) = delete;
+  HeldSlot& operator=(const HeldSlot&) = delete;
+  bool held() const noexcept { return held_; }
+  void release() {
+    if (held_) slots_.release();
+    held_ = false;
+  }
+
+ private:
+  SendSlots& slots_;
+  bool held_;
+};
+
 Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                     http::Client& http, net::NetworkWatcher& network, ConnectivityProbe& probe, RetryPolicy retry,
+                     http::Client& http, net::NetworkWatcher& network, SendGate& gate, RetryPolicy retry,
                      std::size_t parallel)
     : executor_(executor),
       outbox_(outbox),
       commits_(commits),
       http_(http),
-      network_(network),
-      probe_(probe),
-      hosts_(executor, network),
+      gate_(gate),
+      parking_(executor, outbox, commits, network, gate, [this] { wake(); }),
       retry_(retry),
       parallel_(parallel),
       slots_(executor, parallel),
       timer_(executor),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  gate_.on_paused([this] { wake(); });
+}
 
-void Scheduler::start(bool paused) {
-  paused_ = paused;
-  online_ = connectivity().reachable;
-  online_since_ = std::chrono::system_clock::now();
+void Scheduler::start() {
   // Destinations parked by an earlier run may be reachable now.
-  asio::co_spawn(executor_, release_parked(), asio::detached);
+  parking_.release();
   asio::co_spawn(executor_, run(), asio::detached);
 }
 
 void Scheduler::network_changed(bool grew) {
   if (stopping_) return;
-  hosts_.network_changed();
+  parking_.network_changed();
   http_.drop_idle_connections();
-  if (grew && probe_.verdict() != ProbeVerdict::off) {
-    // A new network may be a portal: hold until the probe has seen it (probe_checked releases).
-    probe_hold_ = true;
-    probe_.check_now();
-  }
-  note_connectivity();
-  if (grew) asio::co_spawn(executor_, release_parked(), asio::detached);
+  gate_.network_changed(grew);
+  if (grew) parking_.release();
 }
 
 void Scheduler::probe_checked(bool changed) {
   if (stopping_) return;
-  const bool was_held = probe_hold_;
-  if (!probe_.check_pending()) probe_hold_ = false;
-  note_connectivity();
-  if (was_held != probe_hold_ || changed) asio::co_spawn(executor_, release_parked(), asio::detached);
-}
-
-net::Reachability Scheduler::connectivity() const {
-  auto any = network_.reach_any();
-  if (!any.reachable) return any;
-  if (probe_.verdict() == ProbeVerdict::portal) return {false, probe_.reason()};
-  return any;
-}
-
-net::Reachability Scheduler::reach(const std::string& destination) const {
-  auto verdict = network_.reach(destination);
-  if (!verdict.reachable || is_loopback(destination)) return verdict;
-  switch (probe_.verdict()) {
-    case ProbeVerdict::portal: return {false, probe_.reason()};
-    case ProbeVerdict::unknown: return {false, "waiting for the first connectivity probe"};
-    default: break;
-  }
-  if (probe_hold_) return {false, "checking the new network for a captive portal"};
-  return verdict;
-}
-
-void Scheduler::note_connectivity() {
-  const auto now = connectivity();
-  if (now.reachable == online_) return;
-  online_ = now.reachable;
-  online_since_ = std::chrono::system_clock::now();
-  spdlog::info("network: {}{}", online_ ? "online" : "offline", online_ ? "" : " (" + now.reason + ")");
-  asio::co_spawn(executor_, record_network(online_, now.reason), asio::detached);
+  if (gate_.probe_checked() || changed) parking_.release();
 }
 
 std::size_t Scheduler::pipeline_depth() const noexcept {
@@ -120,7 +95,7 @@ void Scheduler::wake() {
 
 void Scheduler::wake_soon() {
   const auto next = last_look_ + enqueue_look_spacing;
-  if (std::chrono::steady_clock::now() >= next) {
+  if (Steady::now() >= next) {
     wake();
     return;
   }
@@ -129,14 +104,9 @@ void Scheduler::wake_soon() {
   if (timer_.expiry() > next) timer_.expires_at(next);
 }
 
-void Scheduler::set_paused(bool paused) {
-  paused_ = paused;
-  wake();
-}
-
 void Scheduler::stop() {
   stopping_ = true;
-  hosts_.stop();
+  parking_.stop();
   timer_.cancel();
   for (auto& [id, signal] : in_flight_) signal->emit(asio::cancellation_type::terminal);
 }
@@ -145,86 +115,98 @@ asio::awaitable<void> Scheduler::run() {
   while (!stopping_) {
     woken_ = false;
     soon_ = false;
-    auto wake_at = std::chrono::steady_clock::time_point::max();
+    Look look;
     const auto depth = pipeline_depth();
-    if (!paused_ && in_flight_.size() < depth) {
-      last_look_ = std::chrono::steady_clock::now();
-      // The due index as of every change acknowledged so far, our own included. Actions we decided
-      // to send but whose `sending` is not acknowledged yet are still listed.
-      auto seen = co_await commits_.visible();
-      if (!seen) spdlog::warn("reading a due index that may be behind: {}", seen.error().message);
-      // One more than can be taken, to know whether any are left for the next look.
-      auto due = outbox_.due(depth + in_flight_.size() + parking_.size() + 1);
-      if (!due) {
-        spdlog::error("cannot read the outbox's due index: {}", due.error().message);
-        wake_at = std::chrono::steady_clock::now() + 1s;
-      } else {
-        // The candidates: due now, not already ours, and no more than the pipeline has room for
-        // (reading every listed action's route cost a drain 5% of its CPU, most of it for
-        // actions left for a later look). Their routes come in one read.
-        const auto now = now_ms();
-        const std::size_t room = depth - in_flight_.size();
-        std::vector<proto::ActionId> candidates;
-        bool more = false;  // due actions left unread for want of room
-        for (const auto& entry : *due) {
-          if (in_flight_.contains(entry.id) || parking_.contains(entry.id)) continue;
-          if (entry.next_attempt > now) {
-            wake_at = std::chrono::steady_clock::now() + (entry.next_attempt - now);
-            break;
-          }
-          if (candidates.size() == room) {
-            more = true;
-            break;
-          }
-          candidates.push_back(entry.id);
-        }
-        auto routes = outbox_.routes_of(candidates);
-        if (!routes) {
-          spdlog::error("cannot read the outbox's due actions: {}", routes.error().message);
-          wake_at = std::chrono::steady_clock::now() + 1s;
-          candidates.clear();
-        }
-        std::vector<Starting> starting;
-        bool parked = false;
-        bool over_budget = false;
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-          const auto& id = candidates[i];
-          auto& route = (*routes)[i];
-          if (!route) continue;  // gone since due() read it
-          // Past --parallel, the pipeline also stops at a memory budget: actions can be large.
-          if (in_flight_.size() >= parallel_ && pipeline_bytes_ + route->record_bytes > max_pipeline_bytes) {
-            over_budget = true;
-            break;
-          }
-          auto destination = destination_of(route->url);
-          if (!reach(destination).reachable) {
-            learn_host(destination);
-            parking_.insert(id);
-            parked = true;
-            asio::co_spawn(executor_, park(id, std::move(destination)), asio::detached);
-            continue;
-          }
-          in_flight_.emplace(id, std::make_shared<asio::cancellation_signal>());
-          pipeline_bytes_ += route->record_bytes;
-          starting.push_back({id, route->record_bytes});
-        }
-        // Candidates that were parked (or gone) left room that the unread due actions may take:
-        // look again at once, as long as this look made progress.
-        if (more && !over_budget && in_flight_.size() < depth && (parked || !starting.empty())) woken_ = true;
-        room_limited_ = more || over_budget;
-        if (!starting.empty()) asio::co_spawn(executor_, start_attempts(std::move(starting)), asio::detached);
-      }
-    }
-    if (!paused_ && in_flight_.size() >= depth) room_limited_ = true;
-    if (woken_) continue;  // woken while we looked: look again before sleeping
+    if (!gate_.paused() && in_flight_.size() < depth) look = co_await this->look(depth);
+    if (!look.started.empty()) asio::co_spawn(executor_, start_attempts(std::move(look.started)), asio::detached);
+    if (!gate_.paused() && in_flight_.size() >= depth) room_limited_ = true;
+    if (woken_ || look.again) continue;  // woken while we looked: look again before sleeping
+    auto wake_at = look.wake_at;
     if (soon_) wake_at = std::min(wake_at, last_look_ + enqueue_look_spacing);
     timer_.expires_at(wake_at);
     // Until wake_at, unless woken; wake_soon() may bring wake_at forward meanwhile (which cancels
     // this wait and leaves the new expiry to wait for).
     do {
       co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    } while (!woken_ && !stopping_ && std::chrono::steady_clock::now() < timer_.expiry());
+    } while (!woken_ && !stopping_ && Steady::now() < timer_.expiry());
   }
+}
+
+asio::awaitable<Scheduler::Look> Scheduler::look(std::size_t depth) {
+  Look look;
+  last_look_ = Steady::now();
+  // The due index as of every change acknowledged so far, our own included. Actions we decided
+  // to send but whose `sending` is not acknowledged yet are still listed.
+  auto seen = co_await commits_.visible();
+  if (!seen) spdlog::warn("reading a due index that may be behind: {}", seen.error().message);
+  // One more than can be taken, to know whether any are left for the next look.
+  auto due = outbox_.due(depth + in_flight_.size() + parking_.size() + 1);
+  if (!due) {
+    spdlog::error("cannot read the outbox's due index: {}", due.error().message);
+    look.wake_at = Steady::now() + 1s;
+    co_return look;
+  }
+  // Reading every listed action's route cost a drain 5% of its CPU, most of it for actions left
+  // for a later look: only the candidates' routes are read, in one read.
+  const auto candidates = this->candidates(*due, depth - in_flight_.size());
+  look.wake_at = candidates.wake_at;
+  auto routes = outbox_.routes_of(candidates.ids);
+  if (!routes) {
+    spdlog::error("cannot read the outbox's due actions: {}", routes.error().message);
+    look.wake_at = Steady::now() + 1s;
+    room_limited_ = candidates.more;
+    co_return look;
+  }
+  auto admitted = admit(candidates.ids, *routes);
+  // Candidates that were parked (or gone) left room that the unread due actions may take:
+  // look again at once, as long as this look made progress.
+  look.again = candidates.more && !admitted.over_budget && in_flight_.size() < depth &&
+               (admitted.parked || !admitted.starting.empty());
+  room_limited_ = candidates.more || admitted.over_budget;
+  look.started = std::move(admitted.starting);
+  co_return look;
+}
+
+Scheduler::Candidates Scheduler::candidates(const std::vector<store::DueEntry>& due, std::size_t room) const {
+  Candidates out;
+  const auto now = now_ms();
+  for (const auto& entry : due) {
+    if (in_flight_.contains(entry.id) || parking_.parking(entry.id)) continue;
+    if (entry.next_attempt > now) {
+      out.wake_at = Steady::now() + (entry.next_attempt - now);
+      break;
+    }
+    if (out.ids.size() == room) {
+      out.more = true;
+      break;
+    }
+    out.ids.push_back(entry.id);
+  }
+  return out;
+}
+
+Scheduler::Admitted Scheduler::admit(const std::vector<proto::ActionId>& ids,
+                                     std::vector<std::optional<store::ActionRoute>>& routes) {
+  Admitted out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto& route = routes[i];
+    if (!route) continue;  // gone since due() read it
+    // Past --parallel, the pipeline also stops at a memory budget: actions can be large.
+    if (in_flight_.size() >= parallel_ && pipeline_bytes_ + route->record_bytes > max_pipeline_bytes) {
+      out.over_budget = true;
+      break;
+    }
+    auto destination = destination_of(route->url);
+    if (!gate_.reach(destination).reachable) {
+      parking_.park(ids[i], std::move(destination));
+      out.parked = true;
+      continue;
+    }
+    in_flight_.emplace(ids[i], std::make_shared<asio::cancellation_signal>());
+    pipeline_bytes_ += route->record_bytes;
+    out.starting.push_back({ids[i], route->record_bytes});
+  }
+  return out;
 }
 
 asio::awaitable<void> Scheduler::start_attempts(std::vector<Starting> starting) {
@@ -286,71 +268,42 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
 
   // A request slot; without one (stopping) the action stays `sending`, queued again at next start.
   auto acquiring = slots_.acquire();
-  bool holding = co_await std::move(acquiring);
-  struct Slot {
-    SendSlots& slots;
-    bool& held;
-    ~Slot() {
-      if (held) slots.release();
-    }
-  } slot{slots_, holding};
-  if (!holding) co_return;
-
-  store::AttemptResult result;
-  Verdict verdict = Verdict::retry;
-  std::optional<std::chrono::milliseconds> delay;
-  if (paused_ || stopping_) {
-    // Paused while `sending` was being committed: nothing may leave the machine, so put it back.
-    result.error = "held back: sending was paused";
-    delay = 0ms;
+  HeldSlot slot{slots_, co_await std::move(acquiring)};
+  if (!slot.held()) co_return;
+  std::optional<AttemptOutcome> outcome;
+  if (gate_.paused() || stopping_) {
+    outcome = held_back();
   } else {
-    // The action's headers and body are needed only for the request: moved, not copied.
-    http::Request request{action.method, action.url, std::move(action.headers), std::move(action.body)};
-    if (!http::find_header(request.headers, "Idempotency-Key")) request.headers.push_back({"Idempotency-Key", id_text});
-    spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
-    const auto started = std::chrono::steady_clock::now();
-    // Awaited in this coroutine, not spawned: stop() aborts it through the attempt's own signal.
-    auto sending = http_.send(request);
-    auto response = co_await std::move(sending);
-    slots_.release();  // the wire is free for the next one while this outcome is recorded
-    holding = false;
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    if (stopping_) co_return;  // left `sending`: queued again at the next start
-    if (response) {
-      result.status = response->status;
-      verdict = classify_status(response->status);
-      if (verdict != Verdict::sent) result.error = "HTTP " + std::to_string(response->status) + " from the server";
-      if (verdict == Verdict::retry) {
-        if (const auto* value = http::find_header(response->headers, "Retry-After")) delay = parse_retry_after(*value, now_ms());
-      }
-      result.headers = std::move(response->headers);
-      result.body = std::move(response->body);
-      // Successes are in the event log (syncctl watch, list); a line each would cost more than
-      // the send at drain rates.
-      spdlog::log(verdict == Verdict::sent ? spdlog::level::debug : spdlog::level::info,
-                  "action {}: {} {} -> {} in {} ms (attempt {})", id_text, action.method, action.url, response->status,
-                  took.count(), action.attempts);
-    } else {
-      result.error = response.error().message;
-      verdict = response.error().code == http::errc::bad_url ? Verdict::failed : Verdict::retry;
-      spdlog::info("action {}: {} {} -> {} (attempt {})", id_text, action.method, action.url, result.error, action.attempts);
-    }
-    if (verdict == Verdict::retry && retry_.max_attempts != 0 && action.attempts >= retry_.max_attempts) {
-      verdict = Verdict::failed;
-      result.error = "gave up after " + std::to_string(action.attempts) + " attempts; last: " + result.error;
-    }
+    auto sending = send(action, id_text, slot);
+    outcome = co_await std::move(sending);
+    if (!outcome) co_return;  // stopped: left `sending`, queued again at the next start
   }
-  if (verdict == Verdict::retry) {
-    done.retry = true;
-    auto d = delay.value_or(retry_.backoff(action.attempts, rng_));
-    delay = std::min(d, retry_.retry_after_cap);
-  }
+  settle_delay(*outcome, action.attempts, retry_, rng_);
+  done.retry = outcome->verdict == Verdict::retry;
+  auto recording = record(id, id_text, std::move(*outcome));
+  co_await std::move(recording);
+}
 
-  // Record the outcome. A storage error (disk full) must not lose it: keep trying, slowly. Jobs
-  // and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a co_await
-  // expression twice.
+asio::awaitable<std::optional<AttemptOutcome>> Scheduler::send(proto::Action& action, const std::string& id_text,
+                                                               HeldSlot& slot) {
+  const http::Request request = request_for(action, id_text);
+  spdlog::debug("action {}: attempt {}: {} {}", id_text, action.attempts, action.method, action.url);
+  const auto started = Steady::now();
+  // Awaited in this coroutine, not spawned: stop() aborts it through the attempt's own signal.
+  auto sending = http_.send(request);
+  auto response = co_await std::move(sending);
+  slot.release();  // the wire is free for the next one while this outcome is recorded
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
+  if (stopping_) co_return std::nullopt;
+  co_return judge(action, id_text, std::move(response), took, retry_.max_attempts);
+}
+
+asio::awaitable<void> Scheduler::record(proto::ActionId id, const std::string& id_text, AttemptOutcome outcome) {
+  // Jobs and awaitables are named locals: g++ 12 destroys non-trivial temporaries inside a
+  // co_await expression twice.
   for (auto pause = 1s; !stopping_; pause = std::min(pause * 2, std::chrono::seconds(60))) {
-    store::CommitQueue::Job<proto::Action> record = [id, verdict, result, delay](store::WriteTxn& txn) {
+    store::CommitQueue::Job<proto::Action> record = [id, verdict = outcome.verdict, result = outcome.result,
+                                                     delay = outcome.delay](store::WriteTxn& txn) {
       const auto now = now_ms();
       switch (verdict) {
         case Verdict::sent: return txn.mark_sent(id, result, now);
@@ -366,87 +319,6 @@ asio::awaitable<void> Scheduler::attempt(proto::ActionId id, std::size_t bytes, 
     asio::steady_timer wait(executor_, pause);
     // Aborted by stop() through the attempt's signal: stop() must not wait for this pause to end.
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-}
-
-asio::awaitable<void> Scheduler::park(proto::ActionId id, std::string destination) {
-  store::CommitQueue::Job<proto::Action> job = [id, destination](store::WriteTxn& txn) {
-    return txn.park(id, destination, now_ms());
-  };
-  auto parked = co_await commits_.run(std::move(job));
-  parking_.erase(id);
-  if (!parked) {
-    if (!is_gone(parked.error())) spdlog::error("action {}: cannot park it: {}", id.to_string(), parked.error().message);
-    wake();
-    co_return;
-  }
-  spdlog::debug("action {}: waiting for the network ({})", id.to_string(), reach(destination).reason);
-  // The network may have come back while the park was being committed.
-  if (reach(destination).reachable) co_await release_parked();
-}
-
-asio::awaitable<void> Scheduler::release_parked() {
-  constexpr std::size_t step = 1000;  // per transaction, so one release never holds the writer long
-  auto seen = co_await commits_.visible();
-  if (!seen) {
-    spdlog::error("cannot read parked destinations: {}", seen.error().message);
-    co_return;
-  }
-  auto destinations = outbox_.parked_destinations();
-  if (!destinations) {
-    spdlog::error("cannot read parked destinations: {}", destinations.error().message);
-    co_return;
-  }
-  std::size_t released = 0;
-  for (const auto& destination : *destinations) {
-    if (!reach(destination).reachable) {
-      learn_host(destination);
-      continue;
-    }
-    for (;;) {
-      store::CommitQueue::Job<std::size_t> job = [destination](store::WriteTxn& txn) {
-        return txn.unpark(destination, now_ms(), step);
-      };
-      auto n = co_await commits_.run(std::move(job));
-      if (!n) co_return;
-      released += *n;
-      if (*n < step) break;
-    }
-  }
-  // Each step clears up to `step` marks (re-keying those still backing off), so this ends.
-  std::size_t reset = 0;
-  for (;;) {
-    // The count as of the last step's change: without the barrier it could be the stale one, for ever.
-    auto visible = co_await commits_.visible();
-    if (!visible) co_return;
-    auto marks = outbox_.network_backoff_marks();
-    if (!marks || *marks == 0) break;
-    store::CommitQueue::Job<std::size_t> job = [](store::WriteTxn& txn) {
-      return txn.reset_network_backoff(now_ms(), step);
-    };
-    auto n = co_await commits_.run(std::move(job));
-    if (!n) co_return;
-    reset += *n;
-  }
-  if (released + reset > 0) {
-    spdlog::info("network: {} actions released, {} backoffs after network errors cut short", released, reset);
-  }
-  wake();
-}
-
-void Scheduler::learn_host(const std::string& destination) {
-  hosts_.learn(destination, [this, destination] {
-    if (!stopping_ && reach(destination).reachable) asio::co_spawn(executor_, release_parked(), asio::detached);
-  });
-}
-
-asio::awaitable<void> Scheduler::record_network(bool online, std::string reason) {
-  store::CommitQueue::Job<proto::Event> job = [online, reason](store::WriteTxn& txn) {
-    return txn.record_network(online, reason, now_ms());
-  };
-  auto recorded = co_await commits_.run(std::move(job));
-  if (!recorded && recorded.error().code != proto::errc::shutting_down) {
-    spdlog::warn("cannot record a network event: {}", recorded.error().message);
   }
 }
 

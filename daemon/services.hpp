@@ -16,6 +16,7 @@ class NetworkWatcher;
 namespace bgsync::daemon {
 
 class Scheduler;
+class SendGate;
 class PeriodicScheduler;
 class EventHub;
 class IdGenerator;
@@ -25,6 +26,7 @@ struct Services {
   store::Outbox& outbox;
   store::CommitQueue& commits;
   Scheduler& scheduler;
+  SendGate& gate;  // paused, reachability, online/offline
   PeriodicScheduler& periodic;
   EventHub& hub;
   IdGenerator& ids;

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
@@ -107,10 +107,10 @@ std::string format_status(const StatusSnapshot& s, proto::TimePoint now) {
   return out;
 }
 
-std::string read_status(const store::Outbox& outbox, const Scheduler& scheduler) {
+std::string read_status(const store::Outbox& outbox, const SendGate& gate) {
   StatusSnapshot snapshot;
-  snapshot.paused = scheduler.paused();
-  snapshot.reach = scheduler.connectivity();
+  snapshot.paused = gate.paused();
+  snapshot.reach = gate.connectivity();
   auto counts = outbox.counts();
   if (!counts) return "cannot read the outbox: " + counts.error().message;
   snapshot.counts = *counts;

@@ -32,7 +32,7 @@ class Outbox;
 
 namespace bgsync::daemon {
 
-class Scheduler;
+class SendGate;
 
 class SystemdNotifier {
  public:
@@ -68,7 +68,7 @@ class SystemdNotifier {
 // What the daemon is doing, in the words of its STATUS= line.
 struct StatusSnapshot {
   bool paused = false;
-  net::Reachability reach;                       // Scheduler::connectivity()
+  net::Reachability reach;                       // SendGate::connectivity()
   proto::StateCounts counts;
   std::optional<proto::TimePoint> next_attempt;  // the earliest due action's, if any
 };
@@ -80,8 +80,8 @@ struct StatusSnapshot {
 // at most once a second and, for a distant attempt, rarely.
 std::string format_status(const StatusSnapshot& snapshot, proto::TimePoint now);
 
-// Reads a snapshot from the outbox and the scheduler and formats it. A read error becomes the
+// Reads a snapshot from the outbox and the send gate and formats it. A read error becomes the
 // status line itself ("cannot read the outbox: ..."): systemctl status is where a user looks.
-std::string read_status(const store::Outbox& outbox, const Scheduler& scheduler);
+std::string read_status(const store::Outbox& outbox, const SendGate& gate);
 
 }  // namespace bgsync::daemon

@@ -1,27 +1,16 @@
 // pause and resume: hold all sending until resumed. The flag is durable, so a paused daemon
-// stays paused across restarts.
+// stays paused across restarts; the SendGate holds it in memory and commits it.
 #include "daemon/handlers/handlers.hpp"
 
 #include "daemon/periodic_scheduler.hpp"
-#include "daemon/scheduler.hpp"
-#include "daemon/store/commit_queue.hpp"
+#include "daemon/send_gate.hpp"
 
 namespace bgsync::daemon {
 namespace {
 
 HandlerResult set_paused(RequestContext& ctx, bool paused) {
-  auto& scheduler = ctx.services.scheduler;
-  const bool was_paused = scheduler.paused();
-  // Hold the scheduler first, so nothing new starts while the flag is being committed; resume
-  // only once the flag is durable.
-  if (paused) scheduler.set_paused(true);
-  store::CommitQueue::Job<void> job = [paused](store::WriteTxn& txn) { return txn.set_paused(paused); };
-  auto stored = co_await ctx.services.commits.run(std::move(job));
-  if (!stored) {
-    scheduler.set_paused(was_paused);
-    co_return stored.error();
-  }
-  scheduler.set_paused(paused);
+  auto set = ctx.services.gate.set_paused(paused);
+  if (auto stored = co_await std::move(set); !stored) co_return stored.error();
   ctx.services.periodic.wake();
   co_return boost::json::object{{"paused", paused}};
 }

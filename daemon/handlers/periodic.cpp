@@ -9,7 +9,7 @@
 #include "bgsync/proto/periodic.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/periodic_scheduler.hpp"
-#include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
@@ -96,7 +96,7 @@ HandlerResult handle_periodic_unregister(RequestContext& ctx, const boost::json:
 HandlerResult handle_periodic_run(RequestContext& ctx, const boost::json::object& message) {
   auto ref = proto::parse_periodic_ref(message);
   if (!ref) co_return ref.error();
-  if (ctx.services.scheduler.paused()) {
+  if (ctx.services.gate.paused()) {
     co_return proto::make_error(proto::errc::bad_state, "sending is paused: nothing runs until `syncctl resume`");
   }
   store::CommitQueue::Job<store::periodic::Registration> job = [ref = *ref](store::WriteTxn& txn) {

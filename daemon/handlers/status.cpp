@@ -1,7 +1,7 @@
 // status: is the daemon sending, and how many actions are in each state.
 #include "daemon/handlers/handlers.hpp"
 
-#include "daemon/scheduler.hpp"
+#include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
@@ -14,11 +14,12 @@ HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
   if (!seen) co_return seen.error();
   proto::Status status;
   status.version = BGSYNC_VERSION;
-  const auto reach = ctx.services.scheduler.connectivity();
+  const auto& gate = ctx.services.gate;
+  const auto reach = gate.connectivity();
   status.online = reach.reachable;
   if (!reach.reachable) status.network_reason = reach.reason;
-  status.network_since = std::chrono::time_point_cast<std::chrono::milliseconds>(ctx.services.scheduler.online_since());
-  status.paused = ctx.services.scheduler.paused();
+  status.network_since = std::chrono::time_point_cast<std::chrono::milliseconds>(gate.online_since());
+  status.paused = gate.paused();
   auto counts = outbox.counts();
   if (!counts) co_return counts.error();
   status.counts = *counts;
