@@ -5,6 +5,7 @@
 #include "bgsync/proto/codec.hpp"
 #include "tests/support/catch_result.hpp"
 #include "tests/client/fake_server.hpp"
+#include "tests/support/skip.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
@@ -74,8 +75,7 @@ TEST_CASE("a socket file nobody listens on: not_running, stale socket", "[client
 
 TEST_CASE("a socket we may not open: permission_denied", "[client]") {
   if (::geteuid() == 0) {
-    WARN("skipped: root ignores file permissions");
-    return;
+    BGSYNC_SKIP("root ignores file permissions");
   }
   FakeServer server(FakeServer::with_hello([](const json::object&) { return Answer::silence(); }));
   REQUIRE(::chmod(server.path().c_str(), 0) == 0);

@@ -7,6 +7,7 @@
 #include "daemon/constraints/metered_source.hpp"
 #include "daemon/constraints/power_source.hpp"
 #include "tests/support/fake_dbus.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -36,7 +37,7 @@ constexpr auto hang_bound = 2s;
 std::unique_ptr<FakeDbus> private_bus() {
   std::string why;
   auto bus = FakeDbus::start(&why);
-  if (!bus) WARN("SKIPPED: cannot start a private dbus-daemon: " << why);
+  if (!bus) BGSYNC_WARN_SKIPPED("cannot start a private dbus-daemon: " << why);
   return bus;
 }
 

@@ -10,6 +10,7 @@
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/raw_socket.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace bgsync;
 using namespace bgsync::test;
@@ -80,8 +81,7 @@ TEST_CASE("the socket and the state files are private", "[e2e][instance][securit
 
 TEST_CASE("a connection from another uid is refused and logged", "[e2e][instance][security]") {
   if (::geteuid() != 0) {
-    WARN("skipped: needs root to connect as another uid");
-    return;
+    BGSYNC_SKIP("needs root to connect as another uid");
   }
   DaemonProcess daemon;
   daemon.start();

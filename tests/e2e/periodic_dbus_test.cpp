@@ -6,6 +6,7 @@
 #include "bgsync/proto/periodic.hpp"
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/support/fake_dbus.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_http_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,7 +24,7 @@ using namespace std::chrono_literals;
 std::unique_ptr<FakeDbus> private_bus() {
   std::string why;
   auto bus = FakeDbus::start(&why);
-  if (!bus) WARN("SKIPPED: cannot start a private dbus-daemon: " << why);
+  if (!bus) BGSYNC_WARN_SKIPPED("cannot start a private dbus-daemon: " << why);
   return bus;
 }
 

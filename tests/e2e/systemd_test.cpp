@@ -22,6 +22,7 @@
 #include "tests/e2e/daemon_process.hpp"
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/e2e/raw_socket.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace bgsync;
 using namespace bgsync::test;
@@ -203,8 +204,7 @@ TEST_CASE("a watchdog meant for another process is not pinged", "[e2e][systemd]"
 
 TEST_CASE("socket activation: a client that connects before the daemon runs is answered", "[e2e][systemd]") {
   if (::access(socket_activate_path, X_OK) != 0) {
-    WARN("skipped: " << socket_activate_path << " (package systemd) is needed");
-    return;
+    BGSYNC_SKIP(socket_activate_path << " (package systemd) is needed");
   }
   std::optional<RawSocket> early;
   DaemonProcess* self = nullptr;
@@ -237,8 +237,7 @@ TEST_CASE("socket activation: a client that connects before the daemon runs is a
 
 TEST_CASE("under the journal, log lines are journal entries with priority and action id", "[e2e][systemd]") {
   if (::geteuid() != 0 || ::access(unshare_path, X_OK) != 0) {
-    WARN("skipped: needs root and " << unshare_path << " to give the daemon a stand-in journal socket");
-    return;
+    BGSYNC_SKIP("needs root and " << unshare_path << " to give the daemon a stand-in journal socket");
   }
   DaemonProcess daemon;
   DatagramSink journal(daemon.dir() / "journal.sock");
@@ -283,8 +282,7 @@ TEST_CASE("under the journal, log lines are journal entries with priority and ac
 
 TEST_CASE("systemd-analyze verify accepts the units", "[e2e][systemd]") {
   if (::access(analyze_path, X_OK) != 0) {
-    WARN("skipped: " << analyze_path << " (package systemd) is needed");
-    return;
+    BGSYNC_SKIP(analyze_path << " (package systemd) is needed");
   }
   // The test copies of the units name the bgsyncd of this build tree, which verify checks exists.
   // --man=no: the man pages are installed, not in the build tree.

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "tests/e2e/daemon_process.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_http_server.hpp"
 
 using namespace bgsync;
@@ -193,8 +194,7 @@ TEST_CASE("the C example, built with CMake and with cc + pkg-config", "[install]
 TEST_CASE("the Python examples: the protocol with the standard library, and the C API via ctypes",
           "[install][examples]") {
   if (std::string(BGSYNC_PYTHON3).empty()) {
-    WARN("python3 not found: the Python examples were not run");
-    return;
+    BGSYNC_SKIP("python3 not found: the Python examples were not run");
   }
   Example ex;
   const std::string python = BGSYNC_PYTHON3;

@@ -11,6 +11,7 @@
 #include "daemon/net/network_watcher.hpp"
 #include "tests/net/netns_harness.hpp"
 #include "tests/support/catch_result.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <linux/netlink.h>
@@ -133,8 +134,7 @@ long long ms(Clock::duration duration) { return std::chrono::duration_cast<std::
 
 #define SKIP_WITHOUT_NAMESPACE(harness)                                                                   \
   if (const std::string why = (harness).skip_reason(); !why.empty()) {                                   \
-    WARN("skipped: " << why << " (the watcher tests need root to make network namespaces)");            \
-    return;                                                                                               \
+    BGSYNC_SKIP(why << " (the watcher tests need root to make network namespaces)");                    \
   }
 
 }  // namespace
@@ -340,8 +340,7 @@ TEST_CASE("watcher: started in this process's namespace, it reads the real state
   NetworkWatcher watcher(io.get_executor());
   const auto started = watcher.start();
   if (!started) {
-    WARN("skipped: " << started.error().message);
-    return;
+    BGSYNC_SKIP(started.error().message);
   }
   CHECK(watcher.available());
   CHECK(watcher.model().link_count() >= 1);

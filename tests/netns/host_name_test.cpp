@@ -4,6 +4,7 @@
 // over the real one in a private mount namespace that only the daemon sees.
 #include "tests/e2e/e2e_util.hpp"
 #include "tests/netns/netns_test_util.hpp"
+#include "tests/support/skip.hpp"
 
 #include <fstream>
 #include <string>
@@ -42,8 +43,7 @@ TEST_CASE("a host name reachable only through a specific route is sent without a
   auto net = topology_or_skip();
   if (!net) return;
   if (::access(unshare_path, X_OK) != 0) {
-    WARN("skipped: " << unshare_path << " (util-linux) is needed to give the daemon its own /etc/hosts");
-    return;
+    BGSYNC_SKIP(unshare_path << " (util-linux) is needed to give the daemon its own /etc/hosts");
   }
   auto server = net->start_server();
   NetnsDaemon daemon(net->client_ns());

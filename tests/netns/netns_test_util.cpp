@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/catch_result.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_util.hpp"
 
 namespace bgsync::test {
@@ -30,7 +31,7 @@ std::unique_ptr<NetnsTopology> topology_or_skip() {
   try {
     return std::make_unique<NetnsTopology>();
   } catch (const NetnsUnavailable& e) {
-    WARN("skipped: cannot create network namespaces here: " << e.what()
+    BGSYNC_WARN_SKIPPED("cannot create network namespaces here: " << e.what()
                                                             << " (these tests need root and iproute2; CI runs them as root)");
     return nullptr;
   }
