@@ -44,7 +44,7 @@ struct DaemonOptions {
   http::Timeouts timeouts;
   std::chrono::milliseconds event_retention{7LL * 24 * 3'600'000};
   // Requests on the wire at once, across all tags and servers. 32 rather than 16: a backlog drains
-  // 14% faster to one server (bench/README.md, drain), and servers take that many from one client
+  // 14% faster to one server (docs/performance.md, "Drain"), and servers take that many from one client
   // (Postfix allows 20 deliveries to one destination; HTTP/2 servers 100 or more streams).
   std::size_t parallel = 32;
   std::size_t map_size_mib = 16 * 1024;  // LMDB map size: the outbox's maximum size

@@ -215,7 +215,7 @@ struct Client::Impl {
       : executor(executor), options(std::move(options)), pool(executor, ConnectionPool::Limits{}) {}
 
   // Made at the first https:// connection: loading the system trust store is most of a daemon's
-  // start-up (about 25 ms of CPU and 1 MiB, bench/README.md, scale), and many users send only http://.
+  // start-up (about 25 ms of CPU and 1 MiB, docs/performance.md, "Scale"), and many users send only http://.
   asio::ssl::context& tls_context() {
     if (!tls) tls.emplace(make_tls_context());
     return *tls;
