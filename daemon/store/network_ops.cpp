@@ -58,7 +58,7 @@ Result<std::size_t> TxnWriter::unpark(std::string_view destination, std::size_t 
   std::vector<Entry> entries;
   if (max > 0) {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_, store_.dbi.parked); rc != 0) return fail(rc, "open a parked cursor");
+    if (int rc = cursor.open(txn_, store_.dbi[Db::parked]); rc != 0) return fail(rc, "open a parked cursor");
     const std::string prefix = record::parked_prefix(destination);
     MDB_val k = lmdb::to_val(prefix);
     MDB_val v{};
@@ -73,7 +73,7 @@ Result<std::size_t> TxnWriter::unpark(std::string_view destination, std::size_t 
   }
   std::size_t moved = 0;
   for (const auto& entry : entries) {
-    if (auto r = del(store_.dbi.parked, entry.key, "update the parked index"); !r) return r.error();
+    if (auto r = del(store_.dbi[Db::parked], entry.key, "update the parked index"); !r) return r.error();
     auto stored = load(entry.id);
     if (!stored) return stored.error();
     // The invariants rule out an entry whose action moved on; should one exist, it is dropped.
@@ -91,7 +91,7 @@ Result<std::size_t> TxnWriter::reset_network_backoff(TimePoint now, std::size_t 
   std::vector<ActionId> ids;
   if (max > 0) {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_, store_.dbi.netwait); rc != 0) return fail(rc, "open a netwait cursor");
+    if (int rc = cursor.open(txn_, store_.dbi[Db::netwait]); rc != 0) return fail(rc, "open a netwait cursor");
     MDB_val k{};
     MDB_val v{};
     for (int rc = cursor.get(k, v, MDB_FIRST); rc != MDB_NOTFOUND && ids.size() < max; rc = cursor.get(k, v, MDB_NEXT)) {

@@ -12,6 +12,9 @@
 #include "daemon/store/txn_writer.hpp"
 
 namespace bgsync::store {
+
+using detail::Db;
+
 namespace {
 
 // Walks one database from `first` (the MDB_cursor_op that positions it) while `visit` returns
@@ -111,7 +114,7 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   const detail::Store& store = impl_->store;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+  auto bytes = store.get(txn->get(), store.dbi[Db::actions], record::id_bytes(id));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<Action>{};
   auto stored = record::decode_action(id, **bytes);
@@ -134,7 +137,7 @@ Result<std::vector<std::optional<ActionRoute>>> Outbox::routes_of(const std::vec
   if (!txn) return txn.error();
   routes.reserve(ids.size());
   for (const auto& id : ids) {
-    auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+    auto bytes = store.get(txn->get(), store.dbi[Db::actions], record::id_bytes(id));
     if (!bytes) return bytes.error();
     if (!*bytes) {
       routes.emplace_back();
@@ -165,7 +168,7 @@ Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
     start = lmdb::to_val(record::id_bytes(*query.after));
     first = MDB_SET_RANGE;
   }
-  auto walked = walk(store, txn->get(), store.dbi.actions, start, first,
+  auto walked = walk(store, txn->get(), store.dbi[Db::actions], start, first,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto id = record::id_from_bytes(key);
                        if (!id) return store.corrupt("an action key is not an id");
@@ -218,7 +221,7 @@ Result<std::uint64_t> Outbox::first_seq() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   std::uint64_t first = 0;
-  auto walked = walk(store, txn->get(), store.dbi.events, MDB_val{}, MDB_FIRST,
+  auto walked = walk(store, txn->get(), store.dbi[Db::events], MDB_val{}, MDB_FIRST,
                      [&](std::string_view key, std::string_view) -> Result<bool> {
                        auto seq = record::parse_u64_key(key);
                        if (!seq) return store.corrupt("an event key has the wrong size");
@@ -235,7 +238,7 @@ Result<std::vector<DueEntry>> Outbox::due(std::size_t max) const {
   if (max == 0) return entries;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  auto walked = walk(store, txn->get(), store.dbi.due, MDB_val{}, MDB_FIRST,
+  auto walked = walk(store, txn->get(), store.dbi[Db::due], MDB_val{}, MDB_FIRST,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto time = record::due_key_time(key);
                        auto id = record::id_from_bytes(value);
@@ -254,7 +257,7 @@ Result<std::vector<Event>> Outbox::events_after(std::uint64_t seq, std::size_t m
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   const std::string start = record::u64_key(seq + 1);
-  auto walked = walk(store, txn->get(), store.dbi.events, lmdb::to_val(start), MDB_SET_RANGE,
+  auto walked = walk(store, txn->get(), store.dbi[Db::events], lmdb::to_val(start), MDB_SET_RANGE,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto n = record::parse_u64_key(key);
                        auto event = n ? record::decode_event(*n, value) : std::nullopt;
@@ -271,7 +274,7 @@ Result<std::vector<std::string>> Outbox::parked_destinations() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn->get(), store.dbi.parked); rc != 0) return store.error(rc, "open a parked cursor");
+  if (int rc = cursor.open(txn->get(), store.dbi[Db::parked]); rc != 0) return store.error(rc, "open a parked cursor");
   std::vector<std::string> destinations;
   MDB_val k{};
   MDB_val v{};
@@ -296,7 +299,7 @@ Result<std::uint64_t> Outbox::network_backoff_marks() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   MDB_stat stat{};
-  if (int rc = mdb_stat(txn->get(), store.dbi.netwait, &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
+  if (int rc = mdb_stat(txn->get(), store.dbi[Db::netwait], &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
   return std::uint64_t{stat.ms_entries};
 }
 

@@ -9,6 +9,9 @@
 #include "bgsync/proto/periodic.hpp"
 
 namespace bgsync::store::periodic {
+
+using detail::Db;
+
 namespace {
 
 proto::Error bad_field(std::string message) { return proto::make_error(proto::errc::bad_field, std::move(message)); }
@@ -39,15 +42,15 @@ Result<void> check_cache(const CacheEntry& entry) {
 }
 
 Result<void> save(const detail::Store& s, MDB_txn* txn, const Registration& reg) {
-  return s.put(txn, s.dbi.periodic, reg_key(reg.app, reg.tag), encode_registration(reg),
+  return s.put(txn, s.dbi[Db::periodic], reg_key(reg.app, reg.tag), encode_registration(reg),
                "write a periodic registration");
 }
 
 Result<void> move_due(const detail::Store& s, MDB_txn* txn, const Registration* old, const Registration& now) {
   if (old != nullptr) {
-    if (auto r = s.del(txn, s.dbi.pdue, due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
+    if (auto r = s.del(txn, s.dbi[Db::pdue], due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
   }
-  return s.put(txn, s.dbi.pdue, due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
+  return s.put(txn, s.dbi[Db::pdue], due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
 }
 
 // Walks `dbi` from the first key >= `from` while `visit(key, value)` returns true.
@@ -71,7 +74,7 @@ Result<void> walk(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string
 
 Result<std::optional<Registration>> get_registration(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                                      std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.periodic, reg_key(app, tag));
+  auto bytes = s.get(txn, s.dbi[Db::periodic], reg_key(app, tag));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<Registration>{};
   auto reg = decode_registration(app, tag, **bytes);
@@ -125,9 +128,9 @@ Result<bool> remove_registration(const detail::Store& s, MDB_txn* txn, std::stri
   if (!old) return old.error();
   if (!*old) return false;
   const std::string key = reg_key(app, tag);
-  if (auto r = s.del(txn, s.dbi.pdue, due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
-  if (auto r = s.del(txn, s.dbi.pcache, key, "delete a periodic cache entry"); !r) return r.error();
-  if (auto r = s.del(txn, s.dbi.periodic, key, "delete a periodic registration"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi[Db::pdue], due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi[Db::pcache], key, "delete a periodic cache entry"); !r) return r.error();
+  if (auto r = s.del(txn, s.dbi[Db::periodic], key, "delete a periodic registration"); !r) return r.error();
   return true;
 }
 
@@ -174,7 +177,7 @@ Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::strin
   if (auto r = move_due(s, txn, &**old, reg); !r) return r.error();
   if (auto r = save(s, txn, reg); !r) return r.error();
   if (run.outcome == proto::PeriodicOutcome::updated && run.cache) {
-    if (auto r = s.put(txn, s.dbi.pcache, reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry");
+    if (auto r = s.put(txn, s.dbi[Db::pcache], reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry");
         !r) {
       return r.error();
     }
@@ -184,7 +187,7 @@ Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::strin
 
 Result<std::optional<CacheEntry>> get_cache(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                             std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.pcache, reg_key(app, tag));
+  auto bytes = s.get(txn, s.dbi[Db::pcache], reg_key(app, tag));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<CacheEntry>{};
   auto entry = decode_cache(**bytes);
@@ -194,7 +197,7 @@ Result<std::optional<CacheEntry>> get_cache(const detail::Store& s, MDB_txn* txn
 
 Result<std::optional<proto::TimePoint>> cache_fetched(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                                       std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.pcache, reg_key(app, tag));
+  auto bytes = s.get(txn, s.dbi[Db::pcache], reg_key(app, tag));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<proto::TimePoint>{};
   auto fetched = decode_cache_fetched(**bytes);
@@ -207,7 +210,7 @@ Result<std::vector<Registration>> list_registrations(const detail::Store& s, MDB
   std::vector<Registration> out;
   const std::string prefix = app ? app_prefix(*app) : std::string();
   if (max == 0) return out;
-  auto r = walk(s, txn, s.dbi.periodic, prefix, [&](std::string_view k, std::string_view v) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::periodic], prefix, [&](std::string_view k, std::string_view v) -> Result<bool> {
     if (!k.starts_with(prefix)) return false;
     auto key = parse_reg_key(k);
     if (!key) return s.corrupt("a periodic registration has a malformed key");
@@ -224,7 +227,7 @@ Result<std::vector<Registration>> due_registrations(const detail::Store& s, MDB_
                                                     std::size_t max) {
   std::vector<Registration> out;
   if (max == 0) return out;
-  auto r = walk(s, txn, s.dbi.pdue, std::string_view(), [&](std::string_view k, std::string_view) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::pdue], std::string_view(), [&](std::string_view k, std::string_view) -> Result<bool> {
     auto when = due_key_time(k);
     auto key = due_key_reg(k);
     if (!when || !key) return s.corrupt("a pdue entry has a malformed key");
@@ -244,7 +247,7 @@ Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MD
   std::optional<proto::TimePoint> first;
   // The smallest key of the next millisecond is its 8-byte time alone.
   const std::string from = after ? due_key(*after + std::chrono::milliseconds(1), "", "").substr(0, 8) : std::string();
-  auto r = walk(s, txn, s.dbi.pdue, from, [&](std::string_view k, std::string_view) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::pdue], from, [&](std::string_view k, std::string_view) -> Result<bool> {
     first = due_key_time(k);
     if (!first) return s.corrupt("a pdue entry has a malformed key");
     return false;

@@ -2,7 +2,7 @@
 // delete and drop is also appended as an operation, so a batch can be journaled (one sequential
 // write) and replayed onto the outbox after a crash, exactly as it was first applied.
 //
-// An operation: kind (u8: 1 put, 2 del, 3 drop), database number (u8, Dbis order), key size and
+// An operation: kind (u8: 1 put, 2 del, 3 drop), database (u8: its journal number, tables.hpp), key size and
 // value size (u32 little-endian each), key, value. Physical operations, not requests: replay
 // needs no clock, no id generator and no version of the request logic, only the same bytes.
 #include "daemon/store/store_env.hpp"
@@ -35,24 +35,18 @@ std::uint32_t read_u32(std::string_view bytes, std::size_t at) {
   return v;
 }
 
+// The journal number of the database with handle `db` (step 1 only: writes name handles).
+std::uint8_t journal_number(const Dbis& dbis, MDB_dbi db) noexcept {
+  for (const Table& t : tables) {
+    if (dbis[t.db] == db) return t.journal_number;
+  }
+  return 0xff;
+}
+
 }  // namespace
 
-std::array<MDB_dbi, Dbis::count> Dbis::all() const noexcept {
-  return {actions, tagq, due, parked, netwait, inflight, events, meta, periodic, pdue, pcache};
-}
-
-MDB_dbi Dbis::by_number(std::size_t n) const noexcept { return all()[n]; }
-
-std::optional<std::size_t> Dbis::number_of(MDB_dbi dbi) const noexcept {
-  const auto dbis = all();
-  for (std::size_t n = 0; n < count; ++n) {
-    if (dbis[n] == dbi) return n;
-  }
-  return std::nullopt;
-}
-
 void Store::note_del(MDB_dbi db, std::string_view key) const {
-  if (redo != nullptr) append_op(*redo, Op::del, *dbi.number_of(db), key, {});
+  if (redo != nullptr) append_op(*redo, Op::del, journal_number(dbi, db), key, {});
 }
 
 Result<void> Store::put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::string_view value,
@@ -60,7 +54,7 @@ Result<void> Store::put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::str
   MDB_val k = lmdb::to_val(key);
   MDB_val v = lmdb::to_val(value);
   if (int rc = mdb_put(txn, db, &k, &v, 0); rc != 0) return error(rc, what);
-  if (redo != nullptr) append_op(*redo, Op::put, *dbi.number_of(db), key, value);
+  if (redo != nullptr) append_op(*redo, Op::put, journal_number(dbi, db), key, value);
   return {};
 }
 
@@ -75,7 +69,7 @@ Result<void> Store::del(MDB_txn* txn, MDB_dbi db, std::string_view key, std::str
 
 Result<void> Store::drop(MDB_txn* txn, MDB_dbi db, std::string_view what) const {
   if (int rc = mdb_drop(txn, db, 0); rc != 0) return error(rc, what);
-  if (redo != nullptr) append_op(*redo, Op::drop, *dbi.number_of(db), {}, {});
+  if (redo != nullptr) append_op(*redo, Op::drop, journal_number(dbi, db), {}, {});
   return {};
 }
 
@@ -88,11 +82,12 @@ Result<void> Store::apply_redo(MDB_txn* txn, std::string_view ops) const {
     const std::size_t key_size = read_u32(ops, at + 2);
     const std::size_t value_size = read_u32(ops, at + 6);
     at += op_header;
-    if (number >= Dbis::count) return corrupt("a journal operation names database " + std::to_string(number));
+    const auto named = db_of_journal_number(number);
+    if (!named) return corrupt("a journal operation names database " + std::to_string(number));
     if (ops.size() - at < key_size || ops.size() - at - key_size < value_size) {
       return corrupt("a journal operation is longer than its record");
     }
-    const MDB_dbi db = dbi.by_number(number);
+    const MDB_dbi db = dbi[*named];
     const std::string_view key = ops.substr(at, key_size);
     const std::string_view value = ops.substr(at + key_size, value_size);
     at += key_size + value_size;
@@ -109,7 +104,7 @@ Result<void> Store::apply_redo(MDB_txn* txn, std::string_view ops) const {
 }
 
 Result<std::uint64_t> Store::read_journal_seq(MDB_txn* txn) const {
-  auto v = get(txn, dbi.meta, meta_journal);
+  auto v = get(txn, dbi[Db::meta], meta_journal);
   if (!v) return v.error();
   if (!*v) return std::uint64_t{0};
   auto seq = record::parse_u64_key(**v);
@@ -122,7 +117,7 @@ Result<void> Store::write_journal_seq(MDB_txn* txn, std::uint64_t seq) const {
   const std::string value = record::u64_key(seq);
   MDB_val k = lmdb::to_val(meta_journal);
   MDB_val v = lmdb::to_val(value);
-  if (int rc = mdb_put(txn, dbi.meta, &k, &v, 0); rc != 0) return error(rc, "write meta");
+  if (int rc = mdb_put(txn, dbi[Db::meta], &k, &v, 0); rc != 0) return error(rc, "write meta");
   return {};
 }
 

@@ -1,27 +1,7 @@
 // Private to daemon/store: the open LMDB environment with its named databases, the meta record,
 // and the definition of Outbox::Impl shared by outbox.cpp and write_txn.cpp.
 //
-// The databases (see record.hpp for the key formats):
-//   actions   id (16 bytes, UUIDv7 so id order is creation order) -> action record
-//   tagq      tag NUL order -> id: every unfinished (queued or sending) action with a tag;
-//             the first key of a tag is its head
-//   due       next_attempt order -> id: exactly the queued actions that may go (untagged ones
-//             and queued tag heads) and are not parked; the scheduler reads its first entries
-//   parked    destination NUL order -> id: queued actions that may go but wait for the network
-//             to their destination (which the action's record names too)
-//   netwait   id -> empty: queued actions whose last attempt failed without an HTTP response,
-//             whose backoff is cut short when the network comes back
-//   inflight  id -> empty: the actions in `sending`, re-queued by open() without a scan
-//   events    seq -> event record
-//   meta      schema, next_seq, next_order, paused, counts (per state), journal (the seq of the
-//             last journal record this state includes, see journal.hpp): all u64 big-endian
-//   periodic, pdue, pcache: periodic sync's registrations, their schedule and response cache
-//             (periodic.hpp)
-//
-// Schema history: 1 had no parked/netwait; 2 added them (and action/event record format 2, see
-// record.hpp); 3 added periodic/pdue/pcache and event format 3 (`periodic` events). open()
-// upgrades an older outbox in place by creating the missing, empty databases; an older bgsyncd
-// then refuses it rather than stranding what it cannot see.
+// The databases and what each holds are in tables.hpp.
 #pragma once
 
 #include <array>
@@ -37,11 +17,9 @@
 #include "daemon/store/lmdb.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/record.hpp"
+#include "daemon/store/tables.hpp"
 
 namespace bgsync::store::detail {
-
-// The layout version this code writes; open() refuses an outbox with a larger one.
-inline constexpr std::uint64_t schema_version = 3;
 
 inline constexpr std::string_view meta_schema = "schema";
 inline constexpr std::string_view meta_next_seq = "next_seq";
@@ -50,25 +28,10 @@ inline constexpr std::string_view meta_paused = "paused";
 inline constexpr std::string_view meta_counts = "counts";
 inline constexpr std::string_view meta_journal = "journal";
 
+// The handles of the open databases, by Db (LMDB's handles depend on the order of opening).
 struct Dbis {
-  MDB_dbi actions = 0;
-  MDB_dbi tagq = 0;
-  MDB_dbi due = 0;
-  MDB_dbi parked = 0;
-  MDB_dbi netwait = 0;
-  MDB_dbi inflight = 0;
-  MDB_dbi events = 0;
-  MDB_dbi meta = 0;
-  MDB_dbi periodic = 0;
-  MDB_dbi pdue = 0;
-  MDB_dbi pcache = 0;
-
-  // A stable number for each database (its position above), as the journal names them: the
-  // handles LMDB hands out depend on the order of opening.
-  static constexpr std::size_t count = 11;
-  std::array<MDB_dbi, count> all() const noexcept;  // in that order
-  MDB_dbi by_number(std::size_t n) const noexcept;
-  std::optional<std::size_t> number_of(MDB_dbi dbi) const noexcept;
+  std::array<MDB_dbi, table_count> handles{};
+  MDB_dbi operator[](Db db) const noexcept { return handles[static_cast<std::size_t>(db)]; }
 };
 
 // The mutable counters of meta, as one transaction sees them.

@@ -26,7 +26,7 @@ Result<Action> TxnWriter::enqueue(const proto::EnqueueRequest& request, const Ac
     return proto::make_error(proto::errc::bad_field, "tag: at most " + std::to_string(proto::max_tag_size) +
                                                          " bytes and no NUL");
   }
-  auto existing = store_.get(txn_, store_.dbi.actions, record::id_bytes(id));
+  auto existing = store_.get(txn_, store_.dbi[Db::actions], record::id_bytes(id));
   if (!existing) return fail(existing.error());
   if (*existing) return proto::make_error(proto::errc::internal, "action id " + id.to_string() + " is already taken");
   bool head = true;
@@ -45,12 +45,12 @@ Result<Action> TxnWriter::enqueue(const proto::EnqueueRequest& request, const Ac
   a.body = request.body;
   if (auto r = save(stored); !r) return r.error();
   if (!a.tag.empty()) {
-    if (auto r = put(store_.dbi.tagq, record::tag_key(a.tag, stored.order), record::id_bytes(id), "write tagq"); !r) {
+    if (auto r = put(store_.dbi[Db::tagq], record::tag_key(a.tag, stored.order), record::id_bytes(id), "write tagq"); !r) {
       return r.error();
     }
   }
   if (head) {
-    if (auto r = put(store_.dbi.due, record::due_key(now, stored.order), record::id_bytes(id), "write the due index"); !r) {
+    if (auto r = put(store_.dbi[Db::due], record::due_key(now, stored.order), record::id_bytes(id), "write the due index"); !r) {
       return r.error();
     }
   }
@@ -82,7 +82,7 @@ Result<Action> TxnWriter::mark_sending(const ActionId& id, TimePoint now) {
   a.next_attempt.reset();
   a.updated = now;
   if (auto r = save(*stored); !r) return r.error();
-  if (auto r = put(store_.dbi.inflight, record::id_bytes(id), std::string_view(""), "write the inflight index"); !r) return r.error();
+  if (auto r = put(store_.dbi[Db::inflight], record::id_bytes(id), std::string_view(""), "write the inflight index"); !r) return r.error();
   move_count(ActionState::queued, ActionState::sending);
   if (auto r = append_event(EventType::sending, a, now); !r) return r.error();
   return std::move(a);  // `a` is the loaded record's: moved, body and all, not copied
@@ -98,10 +98,10 @@ Result<void> TxnWriter::finish_sending(Stored& stored, ActionState to, const Att
   a.response_body = result.body;
   a.last_error = to == ActionState::sent ? std::string() : result.error;
   if (auto r = save(stored); !r) return r;
-  if (auto r = del(store_.dbi.inflight, record::id_bytes(a.id), "update the inflight index"); !r) return r;
+  if (auto r = del(store_.dbi[Db::inflight], record::id_bytes(a.id), "update the inflight index"); !r) return r;
   if (auto r = unmark_network(a.id); !r) return r;
   if (!a.tag.empty()) {
-    if (auto r = del(store_.dbi.tagq, record::tag_key(a.tag, stored.order), "update tagq"); !r) return r;
+    if (auto r = del(store_.dbi[Db::tagq], record::tag_key(a.tag, stored.order), "update tagq"); !r) return r;
     if (auto r = promote_head(a.tag); !r) return r;
   }
   move_count(ActionState::sending, to);
@@ -146,12 +146,12 @@ Result<Action> TxnWriter::mark_retry(const ActionId& id, const AttemptResult& re
     a.response_body = result.body;
   }
   if (auto r = save(*stored); !r) return r.error();
-  if (auto r = del(store_.dbi.inflight, record::id_bytes(id), "update the inflight index"); !r) return r.error();
+  if (auto r = del(store_.dbi[Db::inflight], record::id_bytes(id), "update the inflight index"); !r) return r.error();
   // Still the head of its tag (it kept its tagq entry) and never parked, so straight back into due.
   if (auto r = schedule(*stored); !r) return r.error();
   if (result.status) {
     if (auto r = unmark_network(id); !r) return r.error();
-  } else if (auto r = put(store_.dbi.netwait, record::id_bytes(id), std::string_view(""), "write the netwait index"); !r) {
+  } else if (auto r = put(store_.dbi[Db::netwait], record::id_bytes(id), std::string_view(""), "write the netwait index"); !r) {
     return r.error();
   }
   move_count(ActionState::sending, ActionState::queued);
@@ -173,7 +173,7 @@ Result<Action> TxnWriter::cancel_one(Stored stored, TimePoint now) {
     if (auto r = unschedule(stored); !r) return r.error();
   }
   if (a.state == ActionState::sending) {
-    if (auto r = del(store_.dbi.inflight, record::id_bytes(a.id), "update the inflight index"); !r) return r.error();
+    if (auto r = del(store_.dbi[Db::inflight], record::id_bytes(a.id), "update the inflight index"); !r) return r.error();
   }
   if (auto r = unmark_network(a.id); !r) return r.error();
   const ActionState from = a.state;
@@ -183,7 +183,7 @@ Result<Action> TxnWriter::cancel_one(Stored stored, TimePoint now) {
   stored.parked.clear();
   if (auto r = save(stored); !r) return r.error();
   if (!a.tag.empty()) {
-    if (auto r = del(store_.dbi.tagq, record::tag_key(a.tag, stored.order), "update tagq"); !r) return r.error();
+    if (auto r = del(store_.dbi[Db::tagq], record::tag_key(a.tag, stored.order), "update tagq"); !r) return r.error();
     if (head) {
       if (auto r = promote_head(a.tag); !r) return r.error();
     }
@@ -216,7 +216,7 @@ Result<std::vector<Action>> TxnWriter::cancel(const proto::CancelArgs& args, Tim
   std::vector<ActionId> ids;
   {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_, store_.dbi.tagq); rc != 0) return fail(rc, "open a tagq cursor");
+    if (int rc = cursor.open(txn_, store_.dbi[Db::tagq]); rc != 0) return fail(rc, "open a tagq cursor");
     const std::string prefix = record::tag_prefix(tag);
     MDB_val k = lmdb::to_val(prefix);
     MDB_val v{};
@@ -280,7 +280,7 @@ Result<Action> TxnWriter::retry(const ActionId& id, TimePoint now) {
     a.updated = now;
     if (auto r = save(*stored); !r) return r.error();
     if (!a.tag.empty()) {
-      if (auto r = put(store_.dbi.tagq, record::tag_key(a.tag, stored->order), record::id_bytes(id), "write tagq"); !r) {
+      if (auto r = put(store_.dbi[Db::tagq], record::tag_key(a.tag, stored->order), record::id_bytes(id), "write tagq"); !r) {
         return r.error();
       }
     }

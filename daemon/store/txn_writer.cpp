@@ -51,7 +51,7 @@ Result<void> TxnWriter::del(MDB_dbi dbi, std::string_view key, std::string_view 
 }
 
 Result<std::optional<TxnWriter::Stored>> TxnWriter::load(const ActionId& id) {
-  auto bytes = store_.get(txn_, store_.dbi.actions, record::id_bytes(id));
+  auto bytes = store_.get(txn_, store_.dbi[Db::actions], record::id_bytes(id));
   if (!bytes) return fail(bytes.error());
   if (!*bytes) return std::optional<Stored>{};
   auto stored = record::decode_action(id, **bytes);
@@ -67,7 +67,7 @@ Result<TxnWriter::Stored> TxnWriter::load_existing(const ActionId& id) {
 }
 
 Result<void> TxnWriter::save(const Stored& stored) {
-  return put(store_.dbi.actions, record::id_bytes(stored.action.id), record::encode_action(stored), "write an action");
+  return put(store_.dbi[Db::actions], record::id_bytes(stored.action.id), record::encode_action(stored), "write an action");
 }
 
 Result<std::optional<ActionId>> TxnWriter::head_of(std::string_view tag) {
@@ -88,24 +88,24 @@ Result<bool> TxnWriter::at_front(const Stored& stored) {
 Result<void> TxnWriter::schedule(const Stored& stored) {
   const Action& a = stored.action;
   if (!stored.parked.empty()) {
-    return put(store_.dbi.parked, record::parked_key(stored.parked, stored.order), record::id_bytes(a.id),
+    return put(store_.dbi[Db::parked], record::parked_key(stored.parked, stored.order), record::id_bytes(a.id),
                "write the parked index");
   }
-  return put(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
+  return put(store_.dbi[Db::due], record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
              record::id_bytes(a.id), "write the due index");
 }
 
 Result<void> TxnWriter::unschedule(const Stored& stored) {
   const Action& a = stored.action;
   if (!stored.parked.empty()) {
-    return del(store_.dbi.parked, record::parked_key(stored.parked, stored.order), "update the parked index");
+    return del(store_.dbi[Db::parked], record::parked_key(stored.parked, stored.order), "update the parked index");
   }
-  return del(store_.dbi.due, record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
+  return del(store_.dbi[Db::due], record::due_key(a.next_attempt.value_or(TimePoint{}), stored.order),
              "update the due index");
 }
 
 Result<void> TxnWriter::unmark_network(const ActionId& id) {
-  return del(store_.dbi.netwait, record::id_bytes(id), "update the netwait index");
+  return del(store_.dbi[Db::netwait], record::id_bytes(id), "update the netwait index");
 }
 
 Result<void> TxnWriter::promote_head(std::string_view tag) {
@@ -150,7 +150,7 @@ Result<void> TxnWriter::append_event(proto::EventType type, const Action& action
 
 Result<void> TxnWriter::append_event(Event e) {
   e.seq = meta_.next_seq;
-  if (auto r = put(store_.dbi.events, record::u64_key(e.seq), record::encode_event(e), "append an event"); !r) return r;
+  if (auto r = put(store_.dbi[Db::events], record::u64_key(e.seq), record::encode_event(e), "append an event"); !r) return r;
   ++meta_.next_seq;
   meta_dirty_ = true;
   events_.push_back(std::move(e));
@@ -173,7 +173,7 @@ Result<void> TxnWriter::set_paused(bool paused) {
 Result<std::size_t> TxnWriter::prune_events(TimePoint cutoff, std::size_t max) {
   if (auto r = usable(); !r) return r.error();
   lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn_, store_.dbi.events); rc != 0) return fail(rc, "open an events cursor");
+  if (int rc = cursor.open(txn_, store_.dbi[Db::events]); rc != 0) return fail(rc, "open an events cursor");
   std::size_t pruned = 0;
   while (pruned < max) {
     // Always the first entry: re-seeking after each delete avoids relying on cursor state.
@@ -188,7 +188,7 @@ Result<std::size_t> TxnWriter::prune_events(TimePoint cutoff, std::size_t max) {
     if (event->time >= cutoff) break;
     const std::string key(lmdb::to_view(k));
     if (rc = mdb_cursor_del(cursor.get(), 0); rc != 0) return fail(rc, "prune the event log");
-    store_.note_del(store_.dbi.events, key);
+    store_.note_del(store_.dbi[Db::events], key);
     ++pruned;
   }
   return pruned;
@@ -199,7 +199,7 @@ Result<std::size_t> TxnWriter::recover_inflight(TimePoint now) {
   std::vector<ActionId> ids;
   {
     lmdb::Cursor cursor;
-    if (int rc = cursor.open(txn_, store_.dbi.inflight); rc != 0) return fail(rc, "open an inflight cursor");
+    if (int rc = cursor.open(txn_, store_.dbi[Db::inflight]); rc != 0) return fail(rc, "open an inflight cursor");
     MDB_val k{};
     MDB_val v{};
     for (int rc = cursor.get(k, v, MDB_FIRST); rc != MDB_NOTFOUND; rc = cursor.get(k, v, MDB_NEXT)) {
@@ -234,7 +234,7 @@ Result<std::size_t> TxnWriter::recover_inflight(TimePoint now) {
     ++recovered;
   }
   if (!ids.empty()) {
-    if (auto r = store_.drop(txn_, store_.dbi.inflight, "empty the inflight index"); !r) return fail(r.error());
+    if (auto r = store_.drop(txn_, store_.dbi[Db::inflight], "empty the inflight index"); !r) return fail(r.error());
   }
   return recovered;
 }
