@@ -9,7 +9,7 @@
 #include "daemon/store/record.hpp"
 #include "daemon/store/periodic.hpp"
 #include "daemon/store/store_env.hpp"
-#include "daemon/store/txn_writer.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store {
 
@@ -50,10 +50,11 @@ Result<std::size_t> replay_journal(detail::Store& store, detail::Journal& journa
   if (records.empty()) return std::size_t{0};
   lmdb::Txn txn;
   if (int rc = txn.begin(store.env.get(), 0); rc != 0) return store.error(rc, "begin the journal replay");
+  detail::WriteAccess replay(store, txn.get());  // captures nothing: replaying the journal itself
   for (const auto& record : records) {
-    if (auto r = store.apply_redo(txn.get(), record.payload); !r) return r.error();
+    if (auto r = detail::apply_redo(replay, record.payload); !r) return r.error();
   }
-  if (auto r = store.write_journal_seq(txn.get(), records.back().seq); !r) return r.error();
+  if (auto r = detail::write_journal_seq(replay, records.back().seq); !r) return r.error();
   if (int rc = txn.commit(); rc != 0) return store.error(rc, "commit the journal replay");
   if (int rc = mdb_env_sync(store.env.get(), 1); rc != 0) return store.error(rc, "flush the journal replay");
   const std::size_t replayed = records.size();
@@ -85,21 +86,23 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
     if (!replayed) return replayed.error();
     impl->replayed = *replayed;
   }
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(impl)));
   try {
     // Whatever was in flight when the last daemon died may or may not have reached its server:
     // send it again (at-least-once; the Idempotency-Key lets servers drop the duplicate).
-    detail::TxnWriter writer(impl->store);
+    WriteTxn writer(*outbox);
     auto recovered = writer.recover_inflight(daemon::now_ms());
     if (!recovered) return recovered.error();
+    detail::Store& store = outbox->impl_->store;
     if (*recovered > 0) {
       if (auto r = writer.commit(); !r) return r.error();
-      if (int rc = mdb_env_sync(impl->store.env.get(), 1); rc != 0) return impl->store.error(rc, "flush the recovery");
+      if (int rc = mdb_env_sync(store.env.get(), 1); rc != 0) return store.error(rc, "flush the recovery");
     }
-    impl->recovered = *recovered;
+    outbox->impl_->recovered = *recovered;
   } catch (const std::system_error& e) {
     return proto::make_error(proto::errc::storage_error, e.what());
   }
-  return std::unique_ptr<Outbox>(new Outbox(std::move(impl)));
+  return outbox;
 }
 
 std::size_t Outbox::recovered() const noexcept { return impl_->recovered; }

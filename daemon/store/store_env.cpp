@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "daemon/store/record.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store::detail {
 namespace {
@@ -113,16 +114,27 @@ Result<Meta> Store::read_meta(MDB_txn* txn) const {
   return meta;
 }
 
-Result<void> Store::write_meta(MDB_txn* txn, const Meta& meta) const {
-  auto put = [&](std::string_view key, std::string_view value) {
-    return this->put(txn, dbi[Db::meta], key, value, "write meta");
-  };
+Result<std::uint64_t> Store::read_journal_seq(MDB_txn* txn) const {
+  auto v = get(txn, dbi[Db::meta], meta_journal);
+  if (!v) return v.error();
+  if (!*v) return std::uint64_t{0};
+  auto seq = record::parse_u64_key(**v);
+  if (!seq) return corrupt("meta key \"journal\" has the wrong size");
+  return *seq;
+}
+
+Result<void> write_meta(WriteAccess& access, const Meta& meta) {
+  auto put = [&](std::string_view key, std::string_view value) { return access.put(Db::meta, key, value, "write meta"); };
   std::string counts;
   for (auto c : meta.counts.by_state) counts += record::u64_key(c);
   if (auto r = put(meta_next_seq, record::u64_key(meta.next_seq)); !r) return r;
   if (auto r = put(meta_next_order, record::u64_key(meta.next_order)); !r) return r;
   if (auto r = put(meta_paused, record::u64_key(meta.paused ? 1 : 0)); !r) return r;
   return put(meta_counts, counts);
+}
+
+Result<void> write_journal_seq(WriteAccess& access, std::uint64_t seq) {
+  return access.put(Db::meta, meta_journal, record::u64_key(seq), "write meta");
 }
 
 Result<Store> Store::open(const OutboxOptions& options) {
@@ -160,18 +172,16 @@ Result<Store> Store::open(const OutboxOptions& options) {
     }
   }
 
-  auto stamp = [&] {
-    MDB_val k = lmdb::to_val(meta_schema);
-    std::string value = record::u64_key(schema_version);
-    MDB_val v = lmdb::to_val(value);
-    return mdb_put(txn.get(), store.dbi[Db::meta], &k, &v, 0);
+  WriteAccess setup(store, txn.get());
+  auto stamp = [&](std::string_view what) {
+    return setup.put(Db::meta, meta_schema, record::u64_key(schema_version), std::string(what) + where);
   };
   auto schema = store.get(txn.get(), store.dbi[Db::meta], meta_schema);
   if (!schema) return schema.error();
   if (!*schema) {
     // A new outbox: stamp it, with counters at their starting values.
-    if (int rc = stamp(); rc != 0) return store.error(rc, "initialise" + where);
-    if (auto r = store.write_meta(txn.get(), Meta{}); !r) return r.error();
+    if (auto r = stamp("initialise"); !r) return r.error();
+    if (auto r = write_meta(setup, Meta{}); !r) return r.error();
   } else {
     auto version = record::parse_u64_key(**schema);
     if (!version) return store.corrupt("meta key \"schema\" has the wrong size");
@@ -185,7 +195,7 @@ Result<Store> Store::open(const OutboxOptions& options) {
     // nothing was parked, waiting for the network or registered for periodic sync then.
     // Restamp so older daemons refuse it (they could not read format-3 events either).
     if (*version < schema_version) {
-      if (int rc = stamp(); rc != 0) return store.error(rc, "upgrade the schema" + where);
+      if (auto r = stamp("upgrade the schema"); !r) return r.error();
     }
   }
   if (int rc = txn.commit(); rc != 0) return store.error(rc, "commit the set-up transaction" + where);

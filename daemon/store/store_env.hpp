@@ -1,7 +1,6 @@
-// Private to daemon/store: the open LMDB environment with its named databases, the meta record,
-// and the definition of Outbox::Impl shared by outbox.cpp and write_txn.cpp.
-//
-// The databases and what each holds are in tables.hpp.
+// Private to daemon/store: the open LMDB environment with its databases (tables.hpp), the read
+// side of the meta record, the reads both kinds of transaction share, and Outbox::Impl.
+// Writes go through a WriteAccess (write_access.hpp), never through Store.
 #pragma once
 
 #include <array>
@@ -47,10 +46,6 @@ struct Store {
   Dbis dbi;
   std::size_t map_size = 0;  // the environment's actual map size, for storage_full messages
   std::filesystem::path dir;
-  // While set, every write below is also appended to *redo as a journal operation (redo.cpp), so
-  // that the batch can be journaled and replayed. Only the writer thread sets it.
-  std::string* redo = nullptr;
-
   // Creates the directory and environment, opens (creating) the databases and checks the schema.
   static Result<Store> open(const OutboxOptions& options);
 
@@ -62,21 +57,8 @@ struct Store {
   // (and, in a write transaction, until the next write).
   Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) const;
   Result<Meta> read_meta(MDB_txn* txn) const;
-  Result<void> write_meta(MDB_txn* txn, const Meta& meta) const;
-  // meta's journal seq (0 when absent), and setting it (never journaled itself).
+  // meta's journal seq (0 when absent). Written by write_journal_seq (write_access.hpp).
   Result<std::uint64_t> read_journal_seq(MDB_txn* txn) const;
-  Result<void> write_journal_seq(MDB_txn* txn, std::uint64_t seq) const;
-
-  // Every write of a write transaction goes through these (see redo). del() of an absent key is
-  // not an error; drop() empties a database.
-  Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view what) const;
-  Result<void> del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view what) const;
-  Result<void> drop(MDB_txn* txn, MDB_dbi dbi, std::string_view what) const;
-  // Records a delete done through a cursor (mdb_cursor_del), which is already applied.
-  void note_del(MDB_dbi dbi, std::string_view key) const;
-  // Applies one journal record's operations (made with redo set) to `txn`. Errors: storage_error
-  // (corrupt record: the journal's checksum passed, so it names a bug), LMDB's errors.
-  Result<void> apply_redo(MDB_txn* txn, std::string_view ops) const;
 
   // The id heading `tag`'s queue, if any: one cursor seek in tagq.
   Result<std::optional<ActionId>> head_of(MDB_txn* txn, std::string_view tag) const;
