@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/store/store_env.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store {
 namespace {
@@ -25,8 +26,9 @@ struct BatchWriter::Impl {
   Result<void> ensure_txn() {
     if (txn) return {};
     if (int rc = txn.begin(store.env.get(), 0); rc != 0) return store.error(rc, "begin a write transaction");
+    detail::WriteAccess replay(store, txn.get());  // captures nothing: these are journaled already
     for (const auto& ops : unpublished) {
-      if (auto r = store.apply_redo(txn.get(), ops); !r) {
+      if (auto r = detail::apply_redo(replay, ops); !r) {
         txn.abort();
         return r.error();
       }
@@ -43,31 +45,21 @@ struct BatchWriter::Impl {
   lmdb::Txn txn;
   std::vector<std::string> unpublished;  // the journal records since the last publish, in order
   std::size_t unpublished_bytes = 0;
-  std::string redo;                      // the current batch's operations
   std::unique_ptr<WriteTxn> batch;
   std::optional<proto::Error> broken;
 };
 
 BatchWriter::BatchWriter(Outbox& outbox) : impl_(std::make_unique<Impl>(outbox)) {}
 
-BatchWriter::~BatchWriter() {
-  impl_->store.redo = nullptr;
-  impl_->batch.reset();
-}
+BatchWriter::~BatchWriter() { impl_->batch.reset(); }
 
 Result<WriteTxn*> BatchWriter::begin() {
   Impl& s = *impl_;
   if (s.batch) return proto::make_error(proto::errc::internal, "a batch was begun before the last one ended");
   if (s.broken) return *s.broken;
   if (auto r = s.ensure_txn(); !r) return r.error();
-  s.redo.clear();
-  s.store.redo = &s.redo;
-  try {
-    s.batch.reset(new WriteTxn(s.outbox, static_cast<void*>(s.txn.get()), WriteTxn::Batch{}));
-  } catch (...) {
-    s.store.redo = nullptr;
-    throw;
-  }
+  // A batch WriteTxn captures its writes for the journal itself.
+  s.batch.reset(new WriteTxn(s.outbox, static_cast<void*>(s.txn.get()), WriteTxn::Batch{}));
   return s.batch.get();
 }
 
@@ -76,24 +68,23 @@ Result<void> BatchWriter::end(bool flush) {
   if (!s.batch) return proto::make_error(proto::errc::internal, "end() without a batch");
   // commit() of a batch writes its meta counters (journaled with the rest), or reports the poison.
   auto ended = s.batch->commit();
-  s.store.redo = nullptr;
+  std::string ops = s.batch->take_captured();
   s.batch.reset();
   if (!ended) {
     s.undo();
     return ended.error();
   }
-  if (s.redo.empty()) {
+  if (ops.empty()) {
     if (s.unpublished.empty()) s.txn.abort();  // unchanged: do not hold LMDB's writer lock
     return {};
   }
-  if (auto appended = s.journal.append(s.redo); !appended) {
+  if (auto appended = s.journal.append(ops); !appended) {
     // Nothing of the record counts as written: the journal writes the next one in its place.
     s.undo();
     return appended.error();
   }
-  s.unpublished_bytes += s.redo.size();
-  s.unpublished.push_back(std::move(s.redo));
-  s.redo = std::string();
+  s.unpublished_bytes += ops.size();
+  s.unpublished.push_back(std::move(ops));
   if (flush) {
     if (auto synced = s.journal.sync(); !synced) {
       // The record may or may not be on disk, and Linux may not report the lost write again:
@@ -114,7 +105,8 @@ Result<void> BatchWriter::publish() {
     return {};
   }
   if (auto r = s.ensure_txn(); !r) return r.error();
-  if (auto r = s.store.write_journal_seq(s.txn.get(), s.journal.last_seq()); !r) {
+  detail::WriteAccess publishing(s.store, s.txn.get());  // the journal seq is never journaled
+  if (auto r = detail::write_journal_seq(publishing, s.journal.last_seq()); !r) {
     s.txn.abort();
     return r.error();
   }

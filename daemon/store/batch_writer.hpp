@@ -7,7 +7,7 @@
 // one cheap flush, and the LMDB commits, off the acknowledgement path, are shared by many batches.
 //
 // Batches run in one long LMDB write transaction. Each batch's writes are captured as physical
-// operations (redo.cpp) and appended to the journal (journal.hpp) when it ends; publish() commits
+// operations by its WriteTxn (write_access.hpp) and appended to the journal (journal.hpp) when it ends; publish() commits
 // the transaction with the seq of the last record it holds (meta "journal"). Outbox::open()
 // replays the records past that seq, so a kill -9 between a batch and its publish loses nothing.
 // A batch that fails (a poisoned transaction, a journal write that fails) is undone: the

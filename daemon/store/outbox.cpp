@@ -9,9 +9,12 @@
 #include "daemon/store/record.hpp"
 #include "daemon/store/periodic.hpp"
 #include "daemon/store/store_env.hpp"
-#include "daemon/store/txn_writer.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store {
+
+using detail::Db;
+
 namespace {
 
 // Walks one database from `first` (the MDB_cursor_op that positions it) while `visit` returns
@@ -47,10 +50,11 @@ Result<std::size_t> replay_journal(detail::Store& store, detail::Journal& journa
   if (records.empty()) return std::size_t{0};
   lmdb::Txn txn;
   if (int rc = txn.begin(store.env.get(), 0); rc != 0) return store.error(rc, "begin the journal replay");
+  detail::WriteAccess replay(store, txn.get());  // captures nothing: replaying the journal itself
   for (const auto& record : records) {
-    if (auto r = store.apply_redo(txn.get(), record.payload); !r) return r.error();
+    if (auto r = detail::apply_redo(replay, record.payload); !r) return r.error();
   }
-  if (auto r = store.write_journal_seq(txn.get(), records.back().seq); !r) return r.error();
+  if (auto r = detail::write_journal_seq(replay, records.back().seq); !r) return r.error();
   if (int rc = txn.commit(); rc != 0) return store.error(rc, "commit the journal replay");
   if (int rc = mdb_env_sync(store.env.get(), 1); rc != 0) return store.error(rc, "flush the journal replay");
   const std::size_t replayed = records.size();
@@ -82,21 +86,23 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const OutboxOptions& options) {
     if (!replayed) return replayed.error();
     impl->replayed = *replayed;
   }
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(impl)));
   try {
     // Whatever was in flight when the last daemon died may or may not have reached its server:
     // send it again (at-least-once; the Idempotency-Key lets servers drop the duplicate).
-    detail::TxnWriter writer(impl->store);
+    WriteTxn writer(*outbox);
     auto recovered = writer.recover_inflight(daemon::now_ms());
     if (!recovered) return recovered.error();
+    detail::Store& store = outbox->impl_->store;
     if (*recovered > 0) {
       if (auto r = writer.commit(); !r) return r.error();
-      if (int rc = mdb_env_sync(impl->store.env.get(), 1); rc != 0) return impl->store.error(rc, "flush the recovery");
+      if (int rc = mdb_env_sync(store.env.get(), 1); rc != 0) return store.error(rc, "flush the recovery");
     }
-    impl->recovered = *recovered;
+    outbox->impl_->recovered = *recovered;
   } catch (const std::system_error& e) {
     return proto::make_error(proto::errc::storage_error, e.what());
   }
-  return std::unique_ptr<Outbox>(new Outbox(std::move(impl)));
+  return outbox;
 }
 
 std::size_t Outbox::recovered() const noexcept { return impl_->recovered; }
@@ -111,7 +117,7 @@ Result<std::optional<Action>> Outbox::get(const ActionId& id) const {
   const detail::Store& store = impl_->store;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+  auto bytes = store.get(txn->get(), store.dbi[Db::actions], record::id_bytes(id));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<Action>{};
   auto stored = record::decode_action(id, **bytes);
@@ -134,7 +140,7 @@ Result<std::vector<std::optional<ActionRoute>>> Outbox::routes_of(const std::vec
   if (!txn) return txn.error();
   routes.reserve(ids.size());
   for (const auto& id : ids) {
-    auto bytes = store.get(txn->get(), store.dbi.actions, record::id_bytes(id));
+    auto bytes = store.get(txn->get(), store.dbi[Db::actions], record::id_bytes(id));
     if (!bytes) return bytes.error();
     if (!*bytes) {
       routes.emplace_back();
@@ -165,7 +171,7 @@ Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const {
     start = lmdb::to_val(record::id_bytes(*query.after));
     first = MDB_SET_RANGE;
   }
-  auto walked = walk(store, txn->get(), store.dbi.actions, start, first,
+  auto walked = walk(store, txn->get(), store.dbi[Db::actions], start, first,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto id = record::id_from_bytes(key);
                        if (!id) return store.corrupt("an action key is not an id");
@@ -218,7 +224,7 @@ Result<std::uint64_t> Outbox::first_seq() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   std::uint64_t first = 0;
-  auto walked = walk(store, txn->get(), store.dbi.events, MDB_val{}, MDB_FIRST,
+  auto walked = walk(store, txn->get(), store.dbi[Db::events], MDB_val{}, MDB_FIRST,
                      [&](std::string_view key, std::string_view) -> Result<bool> {
                        auto seq = record::parse_u64_key(key);
                        if (!seq) return store.corrupt("an event key has the wrong size");
@@ -235,7 +241,7 @@ Result<std::vector<DueEntry>> Outbox::due(std::size_t max) const {
   if (max == 0) return entries;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
-  auto walked = walk(store, txn->get(), store.dbi.due, MDB_val{}, MDB_FIRST,
+  auto walked = walk(store, txn->get(), store.dbi[Db::due], MDB_val{}, MDB_FIRST,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto time = record::due_key_time(key);
                        auto id = record::id_from_bytes(value);
@@ -254,7 +260,7 @@ Result<std::vector<Event>> Outbox::events_after(std::uint64_t seq, std::size_t m
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   const std::string start = record::u64_key(seq + 1);
-  auto walked = walk(store, txn->get(), store.dbi.events, lmdb::to_val(start), MDB_SET_RANGE,
+  auto walked = walk(store, txn->get(), store.dbi[Db::events], lmdb::to_val(start), MDB_SET_RANGE,
                      [&](std::string_view key, std::string_view value) -> Result<bool> {
                        auto n = record::parse_u64_key(key);
                        auto event = n ? record::decode_event(*n, value) : std::nullopt;
@@ -271,7 +277,7 @@ Result<std::vector<std::string>> Outbox::parked_destinations() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn->get(), store.dbi.parked); rc != 0) return store.error(rc, "open a parked cursor");
+  if (int rc = cursor.open(txn->get(), store.dbi[Db::parked]); rc != 0) return store.error(rc, "open a parked cursor");
   std::vector<std::string> destinations;
   MDB_val k{};
   MDB_val v{};
@@ -296,7 +302,7 @@ Result<std::uint64_t> Outbox::network_backoff_marks() const {
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   MDB_stat stat{};
-  if (int rc = mdb_stat(txn->get(), store.dbi.netwait, &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
+  if (int rc = mdb_stat(txn->get(), store.dbi[Db::netwait], &stat); rc != 0) return store.error(rc, "mdb_stat netwait");
   return std::uint64_t{stat.ms_entries};
 }
 

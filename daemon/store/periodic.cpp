@@ -9,6 +9,9 @@
 #include "bgsync/proto/periodic.hpp"
 
 namespace bgsync::store::periodic {
+
+using detail::Db;
+
 namespace {
 
 proto::Error bad_field(std::string message) { return proto::make_error(proto::errc::bad_field, std::move(message)); }
@@ -38,16 +41,34 @@ Result<void> check_cache(const CacheEntry& entry) {
   return {};
 }
 
-Result<void> save(const detail::Store& s, MDB_txn* txn, const Registration& reg) {
-  return s.put(txn, s.dbi.periodic, reg_key(reg.app, reg.tag), encode_registration(reg),
-               "write a periodic registration");
+Result<void> save(detail::WriteAccess& w, const Registration& reg) {
+  return w.put(Db::periodic, reg_key(reg.app, reg.tag), encode_registration(reg), "write a periodic registration");
 }
 
-Result<void> move_due(const detail::Store& s, MDB_txn* txn, const Registration* old, const Registration& now) {
+Result<void> move_due(detail::WriteAccess& w, const Registration* old, const Registration& now) {
   if (old != nullptr) {
-    if (auto r = s.del(txn, s.dbi.pdue, due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
+    if (auto r = w.del(Db::pdue, due_key(old->next_earliest, old->app, old->tag), "update pdue"); !r) return r;
   }
-  return s.put(txn, s.dbi.pdue, due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
+  return w.put(Db::pdue, due_key(now.next_earliest, now.app, now.tag), std::string_view(), "write pdue");
+}
+
+// A read transaction as WriteAccess reads, so load_registration serves both; its errors do not
+// poison anything.
+struct ReadAccess {
+  const detail::Store& s;
+  MDB_txn* txn;
+  Result<std::optional<std::string_view>> get(Db db, std::string_view key) const { return s.get(txn, s.dbi[db], key); }
+  proto::Error corrupt(std::string_view what) const { return s.corrupt(what); }
+};
+
+template <class Access>
+Result<std::optional<Registration>> load_registration(Access& access, std::string_view app, std::string_view tag) {
+  auto bytes = access.get(Db::periodic, reg_key(app, tag));
+  if (!bytes) return bytes.error();
+  if (!*bytes) return std::optional<Registration>{};
+  auto reg = decode_registration(app, tag, **bytes);
+  if (!reg) return access.corrupt("the record of " + name(app, tag) + " cannot be decoded");
+  return std::optional<Registration>{std::move(*reg)};
 }
 
 // Walks `dbi` from the first key >= `from` while `visit(key, value)` returns true.
@@ -71,19 +92,15 @@ Result<void> walk(const detail::Store& s, MDB_txn* txn, MDB_dbi dbi, std::string
 
 Result<std::optional<Registration>> get_registration(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                                      std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.periodic, reg_key(app, tag));
-  if (!bytes) return bytes.error();
-  if (!*bytes) return std::optional<Registration>{};
-  auto reg = decode_registration(app, tag, **bytes);
-  if (!reg) return s.corrupt("the record of " + name(app, tag) + " cannot be decoded");
-  return std::optional<Registration>{std::move(*reg)};
+  ReadAccess access{s, txn};
+  return load_registration(access, app, tag);
 }
 
-Result<PutResult> put_registration(const detail::Store& s, MDB_txn* txn, Registration reg, proto::TimePoint now) {
+Result<PutResult> put_registration(detail::WriteAccess& w, Registration reg, proto::TimePoint now) {
   if (auto r = check_key(reg.app, reg.tag); !r) return r.error();
   if (reg.min_interval_ms == 0) return bad_field("min_interval: must be more than 0");
   if (reg.request.method.empty() || reg.request.url.empty()) return bad_field("method and url: must not be empty");
-  auto old = get_registration(s, txn, reg.app, reg.tag);
+  auto old = load_registration(w, reg.app, reg.tag);
   if (!old) return old.error();
 
   reg.updated = now;
@@ -115,40 +132,40 @@ Result<PutResult> put_registration(const detail::Store& s, MDB_txn* txn, Registr
     reg.validated.reset();
     reg.next_earliest = now;
   }
-  if (auto r = move_due(s, txn, old->has_value() ? &**old : nullptr, reg); !r) return r.error();
-  if (auto r = save(s, txn, reg); !r) return r.error();
+  if (auto r = move_due(w, old->has_value() ? &**old : nullptr, reg); !r) return r.error();
+  if (auto r = save(w, reg); !r) return r.error();
   return PutResult{std::move(reg), old->has_value()};
 }
 
-Result<bool> remove_registration(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag) {
-  auto old = get_registration(s, txn, app, tag);
+Result<bool> remove_registration(detail::WriteAccess& w, std::string_view app, std::string_view tag) {
+  auto old = load_registration(w, app, tag);
   if (!old) return old.error();
   if (!*old) return false;
   const std::string key = reg_key(app, tag);
-  if (auto r = s.del(txn, s.dbi.pdue, due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
-  if (auto r = s.del(txn, s.dbi.pcache, key, "delete a periodic cache entry"); !r) return r.error();
-  if (auto r = s.del(txn, s.dbi.periodic, key, "delete a periodic registration"); !r) return r.error();
+  if (auto r = w.del(Db::pdue, due_key((*old)->next_earliest, app, tag), "update pdue"); !r) return r.error();
+  if (auto r = w.del(Db::pcache, key, "delete a periodic cache entry"); !r) return r.error();
+  if (auto r = w.del(Db::periodic, key, "delete a periodic registration"); !r) return r.error();
   return true;
 }
 
-Result<Registration> reschedule(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag,
+Result<Registration> reschedule(detail::WriteAccess& w, std::string_view app, std::string_view tag,
                                 proto::TimePoint when) {
-  auto old = get_registration(s, txn, app, tag);
+  auto old = load_registration(w, app, tag);
   if (!old) return old.error();
   if (!*old) return proto::make_error(proto::errc::not_found, "no " + name(app, tag));
   Registration reg = **old;
   reg.next_earliest = when;
-  if (auto r = move_due(s, txn, &**old, reg); !r) return r.error();
-  if (auto r = save(s, txn, reg); !r) return r.error();
+  if (auto r = move_due(w, &**old, reg); !r) return r.error();
+  if (auto r = save(w, reg); !r) return r.error();
   return reg;
 }
 
-Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag,
-                                const Run& run, proto::TimePoint now) {
+Result<Registration> record_run(detail::WriteAccess& w, std::string_view app, std::string_view tag, const Run& run,
+                                proto::TimePoint now) {
   if (run.cache) {
     if (auto r = check_cache(*run.cache); !r) return r.error();
   }
-  auto old = get_registration(s, txn, app, tag);
+  auto old = load_registration(w, app, tag);
   if (!old) return old.error();
   if (!*old) return proto::make_error(proto::errc::not_found, "no " + name(app, tag));
   if ((*old)->updated != run.registered) {
@@ -171,11 +188,10 @@ Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::strin
   reg.last_error = run.outcome == proto::PeriodicOutcome::failed ? run.error : std::string();
   reg.consecutive_failures = run.outcome == proto::PeriodicOutcome::failed ? reg.consecutive_failures + 1 : 0;
   reg.next_earliest = run.next_earliest;
-  if (auto r = move_due(s, txn, &**old, reg); !r) return r.error();
-  if (auto r = save(s, txn, reg); !r) return r.error();
+  if (auto r = move_due(w, &**old, reg); !r) return r.error();
+  if (auto r = save(w, reg); !r) return r.error();
   if (run.outcome == proto::PeriodicOutcome::updated && run.cache) {
-    if (auto r = s.put(txn, s.dbi.pcache, reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry");
-        !r) {
+    if (auto r = w.put(Db::pcache, reg_key(app, tag), encode_cache(*run.cache), "write a periodic cache entry"); !r) {
       return r.error();
     }
   }
@@ -184,7 +200,7 @@ Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::strin
 
 Result<std::optional<CacheEntry>> get_cache(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                             std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.pcache, reg_key(app, tag));
+  auto bytes = s.get(txn, s.dbi[Db::pcache], reg_key(app, tag));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<CacheEntry>{};
   auto entry = decode_cache(**bytes);
@@ -194,7 +210,7 @@ Result<std::optional<CacheEntry>> get_cache(const detail::Store& s, MDB_txn* txn
 
 Result<std::optional<proto::TimePoint>> cache_fetched(const detail::Store& s, MDB_txn* txn, std::string_view app,
                                                       std::string_view tag) {
-  auto bytes = s.get(txn, s.dbi.pcache, reg_key(app, tag));
+  auto bytes = s.get(txn, s.dbi[Db::pcache], reg_key(app, tag));
   if (!bytes) return bytes.error();
   if (!*bytes) return std::optional<proto::TimePoint>{};
   auto fetched = decode_cache_fetched(**bytes);
@@ -207,7 +223,7 @@ Result<std::vector<Registration>> list_registrations(const detail::Store& s, MDB
   std::vector<Registration> out;
   const std::string prefix = app ? app_prefix(*app) : std::string();
   if (max == 0) return out;
-  auto r = walk(s, txn, s.dbi.periodic, prefix, [&](std::string_view k, std::string_view v) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::periodic], prefix, [&](std::string_view k, std::string_view v) -> Result<bool> {
     if (!k.starts_with(prefix)) return false;
     auto key = parse_reg_key(k);
     if (!key) return s.corrupt("a periodic registration has a malformed key");
@@ -224,7 +240,7 @@ Result<std::vector<Registration>> due_registrations(const detail::Store& s, MDB_
                                                     std::size_t max) {
   std::vector<Registration> out;
   if (max == 0) return out;
-  auto r = walk(s, txn, s.dbi.pdue, std::string_view(), [&](std::string_view k, std::string_view) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::pdue], std::string_view(), [&](std::string_view k, std::string_view) -> Result<bool> {
     auto when = due_key_time(k);
     auto key = due_key_reg(k);
     if (!when || !key) return s.corrupt("a pdue entry has a malformed key");
@@ -244,7 +260,7 @@ Result<std::optional<proto::TimePoint>> next_earliest(const detail::Store& s, MD
   std::optional<proto::TimePoint> first;
   // The smallest key of the next millisecond is its 8-byte time alone.
   const std::string from = after ? due_key(*after + std::chrono::milliseconds(1), "", "").substr(0, 8) : std::string();
-  auto r = walk(s, txn, s.dbi.pdue, from, [&](std::string_view k, std::string_view) -> Result<bool> {
+  auto r = walk(s, txn, s.dbi[Db::pdue], from, [&](std::string_view k, std::string_view) -> Result<bool> {
     first = due_key_time(k);
     if (!first) return s.corrupt("a pdue entry has a malformed key");
     return false;

@@ -1,8 +1,8 @@
 // Private to daemon/store: periodic sync's storage — registrations, their schedule index and
-// their response cache — as operations on the open Store and an LMDB txn. TxnWriter and Outbox
-// forward to these (their public forms are in outbox.hpp).
+// their response cache. Writes take the write transaction's WriteAccess (WriteTxn's periodic_*
+// call them); reads take the open Store and any LMDB txn (Outbox's periodic_* call them).
 //
-// Databases (see store_env.hpp for the rest):
+// Databases (see tables.hpp for the rest):
 //   periodic  app NUL tag -> registration record (periodic_record.hpp). One app's registrations
 //             are contiguous, so list(app) is a prefix seek.
 //   pdue      next_earliest (8 bytes BE, sign-flipped ms) app NUL tag -> empty: exactly one entry
@@ -12,8 +12,8 @@
 // Registration and index change together in the same txn; an entry's time always equals its
 // registration's next_earliest.
 // Writes check everything that can fail for the request's own reason (bad_field, not_found,
-// bad_state) before their first write, so such an error writes nothing; an LMDB error is
-// returned for the caller to poison its transaction with.
+// bad_state) before their first write, so such an error writes nothing; a storage error poisons
+// the transaction (WriteAccess does).
 #pragma once
 
 #include <chrono>
@@ -26,6 +26,7 @@
 
 #include "daemon/store/periodic_record.hpp"
 #include "daemon/store/store_env.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store::periodic {
 
@@ -38,19 +39,19 @@ namespace bgsync::store::periodic {
 // Caller-set history and schedule fields of `reg` are ignored.
 // Errors: bad_field (empty tag, NUL or > max_tag_size in app or tag, min_interval_ms 0, empty
 // method or URL); storage errors.
-Result<PutResult> put_registration(const detail::Store& s, MDB_txn* txn, Registration reg, proto::TimePoint now);
+Result<PutResult> put_registration(detail::WriteAccess& w, Registration reg, proto::TimePoint now);
 // Removes the registration, its pdue entry and its cache. Returns whether it existed.
-Result<bool> remove_registration(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag);
+Result<bool> remove_registration(detail::WriteAccess& w, std::string_view app, std::string_view tag);
 // Moves the registration's next run to `when` (periodic_run: now). Errors: not_found.
-Result<Registration> reschedule(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag,
+Result<Registration> reschedule(detail::WriteAccess& w, std::string_view app, std::string_view tag,
                                 proto::TimePoint when);
 
 // Records an attempt that finished at `now`: last_run/outcome/status/error, consecutive_failures
 // (0 unless failed, then +1), the validators (a 304 sets `validated`), period_start, the next
 // run, and run.cache. Errors: not_found; bad_state (replaced since the run started); bad_field
 // (a cache body over max_cache_body).
-Result<Registration> record_run(const detail::Store& s, MDB_txn* txn, std::string_view app, std::string_view tag,
-                                const Run& run, proto::TimePoint now);
+Result<Registration> record_run(detail::WriteAccess& w, std::string_view app, std::string_view tag, const Run& run,
+                                proto::TimePoint now);
 
 // ---- reads: a read or a write transaction alike --------------------------------------------
 Result<std::optional<Registration>> get_registration(const detail::Store& s, MDB_txn* txn, std::string_view app,

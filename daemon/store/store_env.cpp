@@ -9,11 +9,13 @@
 #include <system_error>
 
 #include "daemon/store/record.hpp"
+#include "daemon/store/write_access.hpp"
 
 namespace bgsync::store::detail {
 namespace {
 
-constexpr unsigned max_dbs = 16;  // 11 in use; room to grow without touching open()
+constexpr unsigned max_dbs = 16;  // room to grow the table without touching open()
+static_assert(table_count <= max_dbs);
 constexpr mdb_mode_t file_mode = 0600;
 
 Result<void> make_dir(const std::filesystem::path& dir) {
@@ -59,7 +61,7 @@ Result<std::optional<std::string_view>> Store::get(MDB_txn* txn, MDB_dbi dbi, st
 
 Result<std::optional<ActionId>> Store::head_of(MDB_txn* txn, std::string_view tag) const {
   lmdb::Cursor cursor;
-  if (int rc = cursor.open(txn, dbi.tagq); rc != 0) return error(rc, "open a tagq cursor");
+  if (int rc = cursor.open(txn, dbi[Db::tagq]); rc != 0) return error(rc, "open a tagq cursor");
   const std::string prefix = record::tag_prefix(tag);
   MDB_val k = lmdb::to_val(prefix);
   MDB_val v{};
@@ -91,7 +93,7 @@ Result<proto::WaitReason> Store::waiting(MDB_txn* txn, const record::StoredActio
 Result<Meta> Store::read_meta(MDB_txn* txn) const {
   Meta meta;
   auto read_u64 = [&](std::string_view key, std::uint64_t& out) -> Result<void> {
-    auto v = get(txn, dbi.meta, key);
+    auto v = get(txn, dbi[Db::meta], key);
     if (!v) return v.error();
     if (!*v) return {};
     if ((*v)->size() != 8) return corrupt("meta key \"" + std::string(key) + "\" has the wrong size");
@@ -103,7 +105,7 @@ Result<Meta> Store::read_meta(MDB_txn* txn) const {
   if (auto r = read_u64(meta_next_order, meta.next_order); !r) return r.error();
   if (auto r = read_u64(meta_paused, paused); !r) return r.error();
   meta.paused = paused != 0;
-  auto counts = get(txn, dbi.meta, meta_counts);
+  auto counts = get(txn, dbi[Db::meta], meta_counts);
   if (!counts) return counts.error();
   if (*counts) {
     if ((*counts)->size() != 8 * proto::action_state_count) return corrupt("meta key \"counts\" has the wrong size");
@@ -112,16 +114,27 @@ Result<Meta> Store::read_meta(MDB_txn* txn) const {
   return meta;
 }
 
-Result<void> Store::write_meta(MDB_txn* txn, const Meta& meta) const {
-  auto put = [&](std::string_view key, std::string_view value) {
-    return this->put(txn, dbi.meta, key, value, "write meta");
-  };
+Result<std::uint64_t> Store::read_journal_seq(MDB_txn* txn) const {
+  auto v = get(txn, dbi[Db::meta], meta_journal);
+  if (!v) return v.error();
+  if (!*v) return std::uint64_t{0};
+  auto seq = record::parse_u64_key(**v);
+  if (!seq) return corrupt("meta key \"journal\" has the wrong size");
+  return *seq;
+}
+
+Result<void> write_meta(WriteAccess& access, const Meta& meta) {
+  auto put = [&](std::string_view key, std::string_view value) { return access.put(Db::meta, key, value, "write meta"); };
   std::string counts;
   for (auto c : meta.counts.by_state) counts += record::u64_key(c);
   if (auto r = put(meta_next_seq, record::u64_key(meta.next_seq)); !r) return r;
   if (auto r = put(meta_next_order, record::u64_key(meta.next_order)); !r) return r;
   if (auto r = put(meta_paused, record::u64_key(meta.paused ? 1 : 0)); !r) return r;
   return put(meta_counts, counts);
+}
+
+Result<void> write_journal_seq(WriteAccess& access, std::uint64_t seq) {
+  return access.put(Db::meta, meta_journal, record::u64_key(seq), "write meta");
 }
 
 Result<Store> Store::open(const OutboxOptions& options) {
@@ -152,33 +165,23 @@ Result<Store> Store::open(const OutboxOptions& options) {
 
   lmdb::Txn txn;
   if (int rc = txn.begin(raw, 0); rc != 0) return store.error(rc, "begin the set-up transaction" + where);
-  auto open_db = [&](const char* name, MDB_dbi& out) -> Result<void> {
-    if (int rc = mdb_dbi_open(txn.get(), name, MDB_CREATE, &out); rc != 0) {
-      return store.error(rc, std::string("open database ") + name + where);
+  for (const Table& t : tables) {
+    MDB_dbi& handle = store.dbi.handles[static_cast<std::size_t>(t.db)];
+    if (int rc = mdb_dbi_open(txn.get(), std::string(t.name).c_str(), MDB_CREATE, &handle); rc != 0) {
+      return store.error(rc, "open database " + std::string(t.name) + where);
     }
-    return {};
-  };
-  for (auto [name, dbi] : {std::pair{"actions", &store.dbi.actions}, std::pair{"tagq", &store.dbi.tagq},
-                           std::pair{"due", &store.dbi.due}, std::pair{"parked", &store.dbi.parked},
-                           std::pair{"netwait", &store.dbi.netwait}, std::pair{"inflight", &store.dbi.inflight},
-                           std::pair{"events", &store.dbi.events}, std::pair{"meta", &store.dbi.meta},
-                           std::pair{"periodic", &store.dbi.periodic}, std::pair{"pdue", &store.dbi.pdue},
-                           std::pair{"pcache", &store.dbi.pcache}}) {
-    if (auto r = open_db(name, *dbi); !r) return r.error();
   }
 
-  auto stamp = [&] {
-    MDB_val k = lmdb::to_val(meta_schema);
-    std::string value = record::u64_key(schema_version);
-    MDB_val v = lmdb::to_val(value);
-    return mdb_put(txn.get(), store.dbi.meta, &k, &v, 0);
+  WriteAccess setup(store, txn.get());
+  auto stamp = [&](std::string_view what) {
+    return setup.put(Db::meta, meta_schema, record::u64_key(schema_version), std::string(what) + where);
   };
-  auto schema = store.get(txn.get(), store.dbi.meta, meta_schema);
+  auto schema = store.get(txn.get(), store.dbi[Db::meta], meta_schema);
   if (!schema) return schema.error();
   if (!*schema) {
     // A new outbox: stamp it, with counters at their starting values.
-    if (int rc = stamp(); rc != 0) return store.error(rc, "initialise" + where);
-    if (auto r = store.write_meta(txn.get(), Meta{}); !r) return r.error();
+    if (auto r = stamp("initialise"); !r) return r.error();
+    if (auto r = write_meta(setup, Meta{}); !r) return r.error();
   } else {
     auto version = record::parse_u64_key(**schema);
     if (!version) return store.corrupt("meta key \"schema\" has the wrong size");
@@ -192,7 +195,7 @@ Result<Store> Store::open(const OutboxOptions& options) {
     // nothing was parked, waiting for the network or registered for periodic sync then.
     // Restamp so older daemons refuse it (they could not read format-3 events either).
     if (*version < schema_version) {
-      if (int rc = stamp(); rc != 0) return store.error(rc, "upgrade the schema" + where);
+      if (auto r = stamp("upgrade the schema"); !r) return r.error();
     }
   }
   if (int rc = txn.commit(); rc != 0) return store.error(rc, "commit the set-up transaction" + where);

@@ -1,27 +1,6 @@
-// Private to daemon/store: the open LMDB environment with its named databases, the meta record,
-// and the definition of Outbox::Impl shared by outbox.cpp and write_txn.cpp.
-//
-// The databases (see record.hpp for the key formats):
-//   actions   id (16 bytes, UUIDv7 so id order is creation order) -> action record
-//   tagq      tag NUL order -> id: every unfinished (queued or sending) action with a tag;
-//             the first key of a tag is its head
-//   due       next_attempt order -> id: exactly the queued actions that may go (untagged ones
-//             and queued tag heads) and are not parked; the scheduler reads its first entries
-//   parked    destination NUL order -> id: queued actions that may go but wait for the network
-//             to their destination (which the action's record names too)
-//   netwait   id -> empty: queued actions whose last attempt failed without an HTTP response,
-//             whose backoff is cut short when the network comes back
-//   inflight  id -> empty: the actions in `sending`, re-queued by open() without a scan
-//   events    seq -> event record
-//   meta      schema, next_seq, next_order, paused, counts (per state), journal (the seq of the
-//             last journal record this state includes, see journal.hpp): all u64 big-endian
-//   periodic, pdue, pcache: periodic sync's registrations, their schedule and response cache
-//             (periodic.hpp)
-//
-// Schema history: 1 had no parked/netwait; 2 added them (and action/event record format 2, see
-// record.hpp); 3 added periodic/pdue/pcache and event format 3 (`periodic` events). open()
-// upgrades an older outbox in place by creating the missing, empty databases; an older bgsyncd
-// then refuses it rather than stranding what it cannot see.
+// Private to daemon/store: the open LMDB environment with its databases (tables.hpp), the read
+// side of the meta record, the reads both kinds of transaction share, and Outbox::Impl.
+// Writes go through a WriteAccess (write_access.hpp), never through Store.
 #pragma once
 
 #include <array>
@@ -37,11 +16,9 @@
 #include "daemon/store/lmdb.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/record.hpp"
+#include "daemon/store/tables.hpp"
 
 namespace bgsync::store::detail {
-
-// The layout version this code writes; open() refuses an outbox with a larger one.
-inline constexpr std::uint64_t schema_version = 3;
 
 inline constexpr std::string_view meta_schema = "schema";
 inline constexpr std::string_view meta_next_seq = "next_seq";
@@ -50,25 +27,10 @@ inline constexpr std::string_view meta_paused = "paused";
 inline constexpr std::string_view meta_counts = "counts";
 inline constexpr std::string_view meta_journal = "journal";
 
+// The handles of the open databases, by Db (LMDB's handles depend on the order of opening).
 struct Dbis {
-  MDB_dbi actions = 0;
-  MDB_dbi tagq = 0;
-  MDB_dbi due = 0;
-  MDB_dbi parked = 0;
-  MDB_dbi netwait = 0;
-  MDB_dbi inflight = 0;
-  MDB_dbi events = 0;
-  MDB_dbi meta = 0;
-  MDB_dbi periodic = 0;
-  MDB_dbi pdue = 0;
-  MDB_dbi pcache = 0;
-
-  // A stable number for each database (its position above), as the journal names them: the
-  // handles LMDB hands out depend on the order of opening.
-  static constexpr std::size_t count = 11;
-  std::array<MDB_dbi, count> all() const noexcept;  // in that order
-  MDB_dbi by_number(std::size_t n) const noexcept;
-  std::optional<std::size_t> number_of(MDB_dbi dbi) const noexcept;
+  std::array<MDB_dbi, table_count> handles{};
+  MDB_dbi operator[](Db db) const noexcept { return handles[static_cast<std::size_t>(db)]; }
 };
 
 // The mutable counters of meta, as one transaction sees them.
@@ -84,10 +46,6 @@ struct Store {
   Dbis dbi;
   std::size_t map_size = 0;  // the environment's actual map size, for storage_full messages
   std::filesystem::path dir;
-  // While set, every write below is also appended to *redo as a journal operation (redo.cpp), so
-  // that the batch can be journaled and replayed. Only the writer thread sets it.
-  std::string* redo = nullptr;
-
   // Creates the directory and environment, opens (creating) the databases and checks the schema.
   static Result<Store> open(const OutboxOptions& options);
 
@@ -99,21 +57,8 @@ struct Store {
   // (and, in a write transaction, until the next write).
   Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) const;
   Result<Meta> read_meta(MDB_txn* txn) const;
-  Result<void> write_meta(MDB_txn* txn, const Meta& meta) const;
-  // meta's journal seq (0 when absent), and setting it (never journaled itself).
+  // meta's journal seq (0 when absent). Written by write_journal_seq (write_access.hpp).
   Result<std::uint64_t> read_journal_seq(MDB_txn* txn) const;
-  Result<void> write_journal_seq(MDB_txn* txn, std::uint64_t seq) const;
-
-  // Every write of a write transaction goes through these (see redo). del() of an absent key is
-  // not an error; drop() empties a database.
-  Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view what) const;
-  Result<void> del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view what) const;
-  Result<void> drop(MDB_txn* txn, MDB_dbi dbi, std::string_view what) const;
-  // Records a delete done through a cursor (mdb_cursor_del), which is already applied.
-  void note_del(MDB_dbi dbi, std::string_view key) const;
-  // Applies one journal record's operations (made with redo set) to `txn`. Errors: storage_error
-  // (corrupt record: the journal's checksum passed, so it names a bug), LMDB's errors.
-  Result<void> apply_redo(MDB_txn* txn, std::string_view ops) const;
 
   // The id heading `tag`'s queue, if any: one cursor seek in tagq.
   Result<std::optional<ActionId>> head_of(MDB_txn* txn, std::string_view tag) const;

@@ -1,74 +1,91 @@
-// WriteTxn: the public face of one outbox write transaction (or of one batch of the BatchWriter's),
-// forwarding to detail::TxnWriter. Only the writer thread makes these (and tests), one at a time.
-#include "daemon/store/outbox.hpp"
+// WriteTxn's life — beginning (its own transaction or a batch of the BatchWriter's), committing,
+// poisoning — and the action record helpers every group of operations uses.
+#include "daemon/store/write_txn_impl.hpp"
 
-#include "daemon/store/store_env.hpp"
-#include "daemon/store/txn_writer.hpp"
+#include <system_error>
 
 namespace bgsync::store {
+namespace {
 
-struct WriteTxn::Impl {
-  explicit Impl(detail::Store& store) : writer(store) {}
-  Impl(detail::Store& store, MDB_txn* batch) : writer(store, batch) {}
-  detail::TxnWriter writer;
-};
+lmdb::Txn begin_write(const detail::Store& store) {
+  lmdb::Txn txn;
+  if (int rc = txn.begin(store.env.get(), 0); rc != 0) {
+    proto::Error e = store.error(rc, "begin a write transaction");
+    throw std::system_error(e.code, e.message);
+  }
+  return txn;
+}
 
-WriteTxn::WriteTxn(Outbox& outbox) : impl_(std::make_unique<Impl>(outbox.impl_->store)) {}
+}  // namespace
+
+WriteTxn::Impl::Impl(detail::Store& s, MDB_txn* batch)
+    : store(s),
+      own(batch != nullptr ? lmdb::Txn() : begin_write(s)),
+      io(s, batch != nullptr ? batch : own.get(), batch != nullptr ? &captured : nullptr) {
+  load_meta();
+}
+
+WriteTxn::WriteTxn(Outbox& outbox) : impl_(std::make_unique<Impl>(outbox.impl_->store, nullptr)) {}
 WriteTxn::WriteTxn(Outbox& outbox, void* batch_txn, Batch)
     : impl_(std::make_unique<Impl>(outbox.impl_->store, static_cast<MDB_txn*>(batch_txn))) {}
 WriteTxn::~WriteTxn() = default;
 
-Result<Action> WriteTxn::enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now) {
-  return impl_->writer.enqueue(request, id, now);
+Result<void> WriteTxn::Impl::usable() const {
+  if (finished) return proto::make_error(proto::errc::internal, "the write transaction was used after commit()");
+  if (io.poison()) return *io.poison();
+  return {};
 }
-Result<Action> WriteTxn::mark_sending(const ActionId& id, TimePoint now) { return impl_->writer.mark_sending(id, now); }
-Result<Action> WriteTxn::mark_sent(const ActionId& id, const AttemptResult& result, TimePoint now) {
-  return impl_->writer.mark_sent(id, result, now);
+
+bool WriteTxn::poisoned() const noexcept { return impl_->io.poison().has_value(); }
+
+Result<void> WriteTxn::commit() {
+  Impl& t = *impl_;
+  if (t.finished) return proto::make_error(proto::errc::internal, "commit() called twice on one write transaction");
+  t.finished = true;
+  if (t.io.poison()) {
+    t.own.abort();
+    return *t.io.poison();
+  }
+  if (auto r = t.write_meta_if_changed(); !r) {
+    t.own.abort();
+    return r;
+  }
+  // A batch's transaction is its owner's to commit.
+  if (t.own) {
+    if (int rc = t.own.commit(); rc != 0) return t.io.fail(rc, "commit");
+  }
+  return {};
 }
-Result<Action> WriteTxn::mark_retry(const ActionId& id, const AttemptResult& result, TimePoint next_attempt,
-                                    TimePoint now) {
-  return impl_->writer.mark_retry(id, result, next_attempt, now);
+
+const std::vector<Event>& WriteTxn::events() const noexcept { return impl_->events; }
+std::vector<Event> WriteTxn::take_events() noexcept { return std::exchange(impl_->events, {}); }
+std::string WriteTxn::take_captured() noexcept { return std::exchange(impl_->captured, {}); }
+
+Result<std::optional<WriteTxn::Impl::Stored>> WriteTxn::Impl::load(const ActionId& id) {
+  auto bytes = io.get(Db::actions, record::id_bytes(id));
+  if (!bytes) return bytes.error();
+  if (!*bytes) return std::optional<Stored>{};
+  auto stored = record::decode_action(id, **bytes);
+  if (!stored) return io.corrupt("the record of action " + id.to_string() + " cannot be decoded");
+  return std::optional<Stored>{std::move(*stored)};
 }
-Result<Action> WriteTxn::mark_failed(const ActionId& id, const AttemptResult& result, TimePoint now) {
-  return impl_->writer.mark_failed(id, result, now);
+
+Result<WriteTxn::Impl::Stored> WriteTxn::Impl::load_existing(const ActionId& id) {
+  auto stored = load(id);
+  if (!stored) return stored.error();
+  if (!*stored) return proto::make_error(proto::errc::not_found, "no action " + id.to_string());
+  return std::move(**stored);
 }
-Result<std::vector<Action>> WriteTxn::cancel(const proto::CancelArgs& args, TimePoint now) {
-  return impl_->writer.cancel(args, now);
+
+Result<void> WriteTxn::Impl::save(const Stored& stored) {
+  return io.put(Db::actions, record::id_bytes(stored.action.id), record::encode_action(stored), "write an action");
 }
-Result<Action> WriteTxn::retry(const ActionId& id, TimePoint now) { return impl_->writer.retry(id, now); }
-Result<Action> WriteTxn::park(const ActionId& id, std::string_view destination, TimePoint now) {
-  return impl_->writer.park(id, destination, now);
+
+Result<Action> WriteTxn::Impl::reply(Stored&& stored, TimePoint now) {
+  auto waiting = io.waiting(stored, meta.paused, now);
+  if (!waiting) return waiting.error();
+  stored.action.waiting = *waiting;
+  return std::move(stored.action);
 }
-Result<std::size_t> WriteTxn::unpark(std::string_view destination, TimePoint /*now*/, std::size_t max) {
-  return impl_->writer.unpark(destination, max);
-}
-Result<std::size_t> WriteTxn::reset_network_backoff(TimePoint now, std::size_t max) {
-  return impl_->writer.reset_network_backoff(now, max);
-}
-Result<Event> WriteTxn::record_network(bool online, std::string_view reason, TimePoint now) {
-  return impl_->writer.record_network(online, reason, now);
-}
-Result<periodic::PutResult> WriteTxn::periodic_put(periodic::Registration reg, TimePoint now) {
-  return impl_->writer.periodic_put(std::move(reg), now);
-}
-Result<bool> WriteTxn::periodic_remove(std::string_view app, std::string_view tag) {
-  return impl_->writer.periodic_remove(app, tag);
-}
-Result<periodic::Registration> WriteTxn::periodic_reschedule(std::string_view app, std::string_view tag,
-                                                             TimePoint when) {
-  return impl_->writer.periodic_reschedule(app, tag, when);
-}
-Result<periodic::Registration> WriteTxn::periodic_record(std::string_view app, std::string_view tag,
-                                                         const periodic::Run& run, TimePoint now) {
-  return impl_->writer.periodic_record(app, tag, run, now);
-}
-Result<void> WriteTxn::set_paused(bool paused) { return impl_->writer.set_paused(paused); }
-Result<std::size_t> WriteTxn::prune_events(TimePoint cutoff, std::size_t max) {
-  return impl_->writer.prune_events(cutoff, max);
-}
-bool WriteTxn::poisoned() const noexcept { return impl_->writer.poisoned(); }
-Result<void> WriteTxn::commit() { return impl_->writer.commit(); }
-const std::vector<Event>& WriteTxn::events() const noexcept { return impl_->writer.events(); }
-std::vector<Event> WriteTxn::take_events() noexcept { return impl_->writer.take_events(); }
 
 }  // namespace bgsync::store

@@ -14,6 +14,7 @@
 #include <initializer_list>
 
 #include "daemon/store/record.hpp"
+#include "tests/store/raw_lmdb.hpp"
 #include "tests/store/store_test_support.hpp"
 
 namespace bgsync::store::test {
@@ -163,21 +164,6 @@ TEST_CASE("a full outbox says so and keeps what it had", "[store][full]") {
     REQUIRE(a->body == big + std::to_string(i));
   }
   REQUIRE(check(outbox->last_seq()) == stored.size());
-}
-
-// Opens the environment in `dir` with LMDB directly (as another bgsyncd would) and runs `body`
-// in one write transaction.
-template <class Body>
-void raw_write(const std::filesystem::path& dir, Body&& body) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
-  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0600) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  body(txn);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
 }
 
 void raw_set_schema(MDB_txn* txn, std::uint64_t version) {
