@@ -47,10 +47,9 @@ constexpr bool small_reply() {
 }
 
 // The reply, once it arrived, as the op's result: the daemon's error (reworded by the op if it
-// says so) or the decoded fields. Out of line on purpose: g++ 12 with sanitizers warns
-// (maybe-uninitialized) when it sees a Result<void> built inside a coroutine.
+// says so) or the decoded fields.
 template <Descriptor Op>
-[[gnu::noinline]] Result<Value<Op>> finish(const Op& op, const Result<json::object>& reply) {
+Result<Value<Op>> finish(const Op& op, const Result<json::object>& reply) {
   if (!reply) {
     if constexpr (requires { Op::refused(reply.error()); }) return Op::refused(reply.error());
     return reply.error();

@@ -70,8 +70,8 @@ Result<PeriodicRegistration> registration_field(const json::object& reply, proto
 Result<Action> decode_enqueued(const json::object& reply, const EnqueueRequest& request) {
   // A bgsyncd that ignores "brief" sends the whole action.
   if (reply.contains("action")) return action_field(reply, proto::Op::enqueue);
-  auto enqueued = parsed(proto::Op::enqueue, proto::enqueued_from_json(reply));
-  if (!enqueued) return enqueued.error();
+  auto enqueued = proto::enqueued_from_json(reply);  // not through parsed(): a move less per enqueue
+  if (!enqueued) return malformed(proto::to_string(proto::Op::enqueue), enqueued.error());
   return proto::enqueued_action(request, *enqueued);
 }
 
