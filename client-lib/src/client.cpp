@@ -91,8 +91,8 @@ Result<detail::ops::Value<Op>> Client::Impl::run(Impl* self, const Args&... args
   if constexpr (detail::ops::Checked<Op>) {
     if (auto valid = op.check(); !valid) return valid.error();
   }
-  // Each request is freed (at the end of its call's statement) before the reply is decoded: the
-  // decoded result then reuses its memory, and one more enqueue cost 1.4% more instructions.
+  // The request is freed (at the end of the call's statement) before the reply is decoded, so that
+  // the result reuses its memory: keeping it through the decoding cost an enqueue 1.4% more instructions.
   const auto id = self->next_id++;
   if constexpr (detail::ops::small_reply<Op>()) {
     // The reply is read into an arena that lives for this call only: its keys and strings then cost
@@ -130,8 +130,12 @@ Result<Client> Client::connect(const ConnectOptions& options) {
 Result<Action> Client::enqueue(const EnqueueRequest& request) { return Impl::run<ops::Enqueue>(impl_.get(), request); }
 Result<Action> Client::get(const ActionId& action) { return Impl::run<ops::Get>(impl_.get(), action); }
 Result<ListPage> Client::list(const ListQuery& query) { return Impl::run<ops::List>(impl_.get(), query); }
-Result<std::vector<Action>> Client::cancel(const ActionId& action) { return Impl::run<ops::Cancel>(impl_.get(), action); }
-Result<std::vector<Action>> Client::cancel_tag(std::string_view tag) { return Impl::run<ops::CancelTag>(impl_.get(), tag); }
+Result<std::vector<Action>> Client::cancel(const ActionId& action) {
+  return Impl::run<ops::Cancel>(impl_.get(), action);
+}
+Result<std::vector<Action>> Client::cancel_tag(std::string_view tag) {
+  return Impl::run<ops::CancelTag>(impl_.get(), tag);
+}
 Result<Action> Client::retry(const ActionId& action) { return Impl::run<ops::Retry>(impl_.get(), action); }
 Result<Status> Client::status() { return Impl::run<ops::GetStatus>(impl_.get()); }
 Result<bool> Client::pause() { return Impl::run<ops::Pause>(impl_.get()); }
@@ -145,7 +149,9 @@ Result<PeriodicRegisterResult> Client::register_periodic(const PeriodicRegisterR
 Result<PeriodicList> Client::list_periodic(const PeriodicListQuery& query) {
   return Impl::run<ops::ListPeriodic>(impl_.get(), query);
 }
-Result<void> Client::unregister_periodic(const PeriodicRef& ref) { return Impl::run<ops::Unregister>(impl_.get(), ref); }
+Result<void> Client::unregister_periodic(const PeriodicRef& ref) {
+  return Impl::run<ops::Unregister>(impl_.get(), ref);
+}
 Result<PeriodicRegistration> Client::run_periodic(const PeriodicRef& ref) {
   return Impl::run<ops::RunPeriodic>(impl_.get(), ref);
 }

@@ -107,7 +107,9 @@ struct Cancel {
 struct CancelTag {
   static constexpr proto::Op op = proto::Op::cancel;
   std::string_view tag;
-  json::object build(std::uint64_t id) const { return proto::make_cancel(id, CancelArgs{std::nullopt, std::string(tag)}); }
+  json::object build(std::uint64_t id) const {
+    return proto::make_cancel(id, CancelArgs{std::nullopt, std::string(tag)});
+  }
   Result<std::vector<Action>> decode(const json::object& reply) const { return cancelled_field(reply, op); }
 };
 
@@ -158,7 +160,9 @@ struct ListPeriodic {
   static constexpr proto::Op op = proto::Op::periodic_list;
   const PeriodicListQuery& query;
   json::object build(std::uint64_t id) const { return proto::make_periodic_list(id, query); }
-  Result<PeriodicList> decode(const json::object& reply) const { return parsed(op, proto::periodic_list_from_json(reply)); }
+  Result<PeriodicList> decode(const json::object& reply) const {
+    return parsed(op, proto::periodic_list_from_json(reply));
+  }
 };
 
 // The ops on one registration, named by (app, tag).

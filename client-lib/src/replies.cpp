@@ -24,8 +24,8 @@ std::optional<std::uint64_t> reply_id(const json::value& id) {
 namespace {
 
 Error missing(proto::Op op, std::string_view field, std::string_view what) {
-  return malformed(proto::to_string(op), Error{make_error_code(client_errc::protocol_error),
-                                               "\"" + std::string(field) + "\" is missing or not " + std::string(what)});
+  std::string text = "\"" + std::string(field) + "\" is missing or not " + std::string(what);
+  return malformed(proto::to_string(op), Error{make_error_code(client_errc::protocol_error), std::move(text)});
 }
 
 // The reply's object `field`, read by `from_json`.
