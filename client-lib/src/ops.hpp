@@ -160,9 +160,7 @@ struct ListPeriodic {
   static constexpr proto::Op op = proto::Op::periodic_list;
   const PeriodicListQuery& query;
   json::object build(std::uint64_t id) const { return proto::make_periodic_list(id, query); }
-  Result<PeriodicList> decode(const json::object& reply) const {
-    return parsed(op, proto::periodic_list_from_json(reply));
-  }
+  auto decode(const json::object& reply) const { return parsed(op, proto::periodic_list_from_json(reply)); }
 };
 
 // The ops on one registration, named by (app, tag).
