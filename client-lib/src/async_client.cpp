@@ -1,8 +1,9 @@
 // bgsync::AsyncClient: pipelined requests over one Asio local stream socket.
 //
 // Three kinds of coroutine share the Impl (all on the client's executor, so no locks):
-//  - callers (enqueue, status...) queue a frame, register a Pending under their request id and
-//    sleep on the Pending's timer until the reply arrives or the timeout passes;
+//  - callers (enqueue, status...: each an Impl::run of its op descriptor, ops.hpp) queue a frame,
+//    register a Pending under their request id and sleep on the Pending's timer until the reply
+//    arrives or the timeout passes;
 //  - one writer, spawned while the write queue is non-empty, so that frames never interleave and a
 //    cancelled caller never leaves half a frame on the wire;
 //  - one reader for the connection's life, which hands replies to their Pending (waking it by
@@ -29,6 +30,7 @@
 namespace bgsync {
 namespace asio = boost::asio;
 namespace json = boost::json;
+namespace ops = detail::ops;
 
 namespace {
 
@@ -202,102 +204,36 @@ asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::connect(execu
   asio::co_spawn(executor, Impl::read_loop(impl), asio::detached);
   std::unique_ptr<AsyncClient> client(new AsyncClient(impl));  // from here on, failures close the socket
 
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_hello(id, options.client_name), id);
-  if (!reply) co_return detail::hello_error(reply.error());
-  auto hello = detail::decode_hello(*reply);
+  auto hello = co_await Impl::run<ops::Hello>(impl, std::string_view(options.client_name));
   if (!hello) co_return hello.error();
   impl->server = std::move(hello->server);
   if (hello->max_frame != 0) impl->max_frame = static_cast<std::size_t>(hello->max_frame);
   co_return std::move(client);
 }
 
+// One line per op: its descriptor and the arguments its run keeps.
 asio::awaitable<Result<Action>> AsyncClient::enqueue(EnqueueRequest request) {
-  if (auto valid = proto::validate_enqueue(request); !valid) co_return valid.error();
-  auto impl = impl_;  // keeps the state alive should the client be destroyed while we wait
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_enqueue(id, request), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_enqueued(*reply, request);
+  return Impl::run<ops::Enqueue>(impl_, std::move(request));
 }
-
-asio::awaitable<Result<Action>> AsyncClient::get(ActionId action) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_action_request(id, proto::Op::get, action), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_action(*reply, "get");
-}
-
+asio::awaitable<Result<Action>> AsyncClient::get(ActionId action) { return Impl::run<ops::Get>(impl_, action); }
 asio::awaitable<Result<ListPage>> AsyncClient::list(ListQuery query) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_list(id, query), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_list(*reply);
+  return Impl::run<ops::List>(impl_, std::move(query));
 }
-
 asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel(ActionId action) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_cancel(id, CancelArgs{action, std::nullopt}), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_cancelled(*reply);
+  return Impl::run<ops::Cancel>(impl_, action);
 }
-
 asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel_tag(std::string tag) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_cancel(id, CancelArgs{std::nullopt, std::move(tag)}), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_cancelled(*reply);
+  return Impl::run<ops::CancelTag>(impl_, std::move(tag));
 }
-
-asio::awaitable<Result<Action>> AsyncClient::retry(ActionId action) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_action_request(id, proto::Op::retry, action), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_action(*reply, "retry");
-}
-
-asio::awaitable<Result<Status>> AsyncClient::status() {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_request(id, proto::Op::status), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_status(*reply);
-}
-
-asio::awaitable<Result<bool>> AsyncClient::pause() {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_request(id, proto::Op::pause), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_paused(*reply, "pause");
-}
-
-asio::awaitable<Result<bool>> AsyncClient::resume() {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_request(id, proto::Op::resume), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_paused(*reply, "resume");
-}
-
+asio::awaitable<Result<Action>> AsyncClient::retry(ActionId action) { return Impl::run<ops::Retry>(impl_, action); }
+asio::awaitable<Result<Status>> AsyncClient::status() { return Impl::run<ops::GetStatus>(impl_); }
+asio::awaitable<Result<bool>> AsyncClient::pause() { return Impl::run<ops::Pause>(impl_); }
+asio::awaitable<Result<bool>> AsyncClient::resume() { return Impl::run<ops::Resume>(impl_); }
 asio::awaitable<Result<SubscribeResult>> AsyncClient::subscribe(SubscribeArgs args) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_subscribe(id, args), id);
-  if (!reply) co_return reply.error();
-  co_return detail::decode_subscribe(*reply);
+  return Impl::run<ops::Subscribe>(impl_, std::move(args));
 }
-
 asio::awaitable<Result<void>> AsyncClient::unsubscribe(std::uint64_t subscription) {
-  auto impl = impl_;
-  const auto id = impl->next_id++;
-  auto reply = co_await impl->call(proto::make_unsubscribe(id, subscription), id);
-  co_return detail::decode_empty(reply);
+  return Impl::run<ops::Unsubscribe>(impl_, subscription);
 }
 
 asio::awaitable<Result<Event>> AsyncClient::next_event() {

@@ -1,8 +1,9 @@
-// The state behind an AsyncClient (see async_client.cpp for how its coroutines share it), in a
-// private header so that the requests can live in more than one file (async_periodic.cpp).
+// The state behind an AsyncClient (see async_client.cpp for how its coroutines share it), and run(),
+// the awaitable path every op descriptor (ops.hpp) takes; private, shared by async_periodic.cpp.
 #pragma once
 
 #include "bgsync/async_client.hpp"
+#include "client-lib/src/ops.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -55,6 +56,11 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   std::function<void(const Event&)> callback;
   std::optional<Error> closed;  // why the connection ended; set once
 
+  // Runs the op that `Op{args...}` describes: its check, its request through call(), its reply
+  // decoded. The arguments are kept, by value, in this coroutine's frame: a request's public member
+  // returns run's awaitable as its own, so each request is one coroutine besides call().
+  template <class Op, class... Args>
+  static boost::asio::awaitable<Result<detail::ops::Value<Op>>> run(std::shared_ptr<Impl> self, Args... args);
   boost::asio::awaitable<Result<boost::json::object>> call(boost::json::object request, std::uint64_t id);
   static boost::asio::awaitable<void> write_loop(std::shared_ptr<Impl> self);
   static boost::asio::awaitable<void> read_loop(std::shared_ptr<Impl> self);
@@ -64,5 +70,26 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   // Ends the connection for `why`: every waiter wakes and sees it. Idempotent.
   void finish(Error why);
 };
+
+// ops::finish, out of line on purpose: g++ 12 with sanitizers warns (maybe-uninitialized) when it
+// sees a Result<void> built inside a coroutine.
+namespace detail {
+template <class Op>
+[[gnu::noinline]] Result<ops::Value<Op>> finish_apart(const Op& op, const Result<boost::json::object>& reply) {
+  return ops::finish(op, reply);
+}
+}  // namespace detail
+
+template <class Op, class... Args>
+boost::asio::awaitable<Result<detail::ops::Value<Op>>> AsyncClient::Impl::run(std::shared_ptr<Impl> self,
+                                                                              Args... args) {
+  const Op op{args...};
+  if constexpr (detail::ops::Checked<Op>) {
+    if (auto valid = op.check(); !valid) co_return valid.error();
+  }
+  const auto id = self->next_id++;
+  auto reply = co_await self->call(op.build(id), id);
+  co_return detail::finish_apart(op, reply);
+}
 
 }  // namespace bgsync

@@ -65,6 +65,17 @@ bgsync_error cancelled_out(bgsync_client* client, Result<std::vector<Action>> re
   return BGSYNC_OK;
 }
 
+// bgsync_pause and bgsync_resume: `call` on the client, and the new paused state into *paused.
+bgsync_error set_paused(bgsync_client* client, std::string_view function, Result<bool> (Client::*call)(), int* paused) {
+  return guarded(client, [&]() -> bgsync_error {
+    if (client == nullptr) return invalid(nullptr, std::string(function) + ": `client` is NULL");
+    auto result = (client->client.*call)();
+    if (!result) return fail(client, result.error());
+    if (paused != nullptr) *paused = *result ? 1 : 0;
+    return BGSYNC_OK;
+  });
+}
+
 }  // namespace
 
 bgsync_error code_of(const std::error_code& code) noexcept {
@@ -308,23 +319,11 @@ bgsync_error bgsync_get_status(bgsync_client* client, bgsync_status** out) {
 }
 
 bgsync_error bgsync_pause(bgsync_client* client, int* paused) {
-  return guarded(client, [&]() -> bgsync_error {
-    if (client == nullptr) return capi::invalid(nullptr, "bgsync_pause: `client` is NULL");
-    auto result = client->client.pause();
-    if (!result) return fail(client, result.error());
-    if (paused != nullptr) *paused = *result ? 1 : 0;
-    return BGSYNC_OK;
-  });
+  return capi::set_paused(client, "bgsync_pause", &bgsync::Client::pause, paused);
 }
 
 bgsync_error bgsync_resume(bgsync_client* client, int* paused) {
-  return guarded(client, [&]() -> bgsync_error {
-    if (client == nullptr) return capi::invalid(nullptr, "bgsync_resume: `client` is NULL");
-    auto result = client->client.resume();
-    if (!result) return fail(client, result.error());
-    if (paused != nullptr) *paused = *result ? 1 : 0;
-    return BGSYNC_OK;
-  });
+  return capi::set_paused(client, "bgsync_resume", &bgsync::Client::resume, paused);
 }
 
 }  // extern "C"

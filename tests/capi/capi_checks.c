@@ -79,6 +79,10 @@ static int check_errors(const char *socket_path, const char *url) {
   CHECK(contains(bgsync_last_error_message(NULL), "/nonexistent-bgsync-dir/bgsyncd.sock"));
   CHECK_CODE(bgsync_connect(socket_path, NULL, 0, NULL), BGSYNC_ERR_INVALID_ARGUMENT);
   CHECK_CODE(bgsync_enqueue(NULL, NULL, url, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL), BGSYNC_ERR_INVALID_ARGUMENT);
+  CHECK_CODE(bgsync_pause(NULL, NULL), BGSYNC_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(bgsync_last_error_message(NULL), "bgsync_pause: `client` is NULL") == 0);
+  CHECK_CODE(bgsync_resume(NULL, NULL), BGSYNC_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(bgsync_last_error_message(NULL), "bgsync_resume: `client` is NULL") == 0);
 
   /* NULL socket path: the default lookup, which honours $BGSYNC_SOCKET (set by the test). */
   CHECK_OK(bgsync_connect(NULL, "capi-checks/1", 5000, &client));
