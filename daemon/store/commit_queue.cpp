@@ -321,11 +321,12 @@ void CommitQueue::stop() {
 std::uint64_t CommitQueue::batches() const noexcept { return impl_->batches.load(std::memory_order_relaxed); }
 std::uint64_t CommitQueue::publishes() const noexcept { return impl_->publishes.load(std::memory_order_relaxed); }
 
-boost::asio::awaitable<Result<void>> CommitQueue::visible() {
-  if (impl_->published.load(std::memory_order_acquire) >= impl_->batches.load(std::memory_order_acquire)) {
-    co_return Result<void>{};
+boost::asio::awaitable<Result<ReadView>> CommitQueue::visible() {
+  if (impl_->published.load(std::memory_order_acquire) < impl_->batches.load(std::memory_order_acquire)) {
+    auto seen = co_await await_visible();
+    if (!seen) co_return seen.error();
   }
-  co_return co_await await_visible();
+  co_return ReadView(impl_->outbox);
 }
 
 boost::asio::awaitable<Result<void>> CommitQueue::await_visible() {
