@@ -13,7 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/event_hub.hpp"
-#include "daemon/handlers/handlers.hpp"
+#include "daemon/handlers/table.hpp"
+#include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
@@ -141,8 +142,15 @@ asio::awaitable<void> Connection::handle(json::object message, std::size_t frame
     if (!request) {
       reply = proto::make_error_reply(id, request.error());
     } else {
-      RequestContext context{services_, *this};
-      auto result = co_await find_handler(request->op)(context, request->message);
+      const OpHandler& op = find_handler(request->op);
+      RequestContext context{services_, *this, std::nullopt};
+      proto::Result<json::object> result = json::object{};
+      if (op.reads == Reads::outbox) {
+        // The read barrier: the handler's view sees every change acknowledged before this request.
+        auto view = co_await services_.commits.visible();
+        if (view) context.view = *view; else result = view.error();
+      }
+      if (result) result = co_await op.handle(context, request->message);
       reply = result ? proto::make_ok_reply(id, std::move(*result)) : proto::make_error_reply(id, result.error());
     }
   } catch (const std::exception& e) {
@@ -239,7 +247,9 @@ bool Connection::catch_up() {
   bool queued = false;  // true when the log gave us events: the writer should look again
   for (auto& [id, sub] : subscriptions_) {
     if (sub.live) continue;
-    auto events = services_.outbox.events_after(sub.last_seq, catch_up_batch);
+    // What LMDB has published is enough: events reach on_events only once published, and a
+    // subscription starts from a seq read after the barrier.
+    auto events = services_.outbox.published().events_after(sub.last_seq, catch_up_batch);
     if (!events) {
       spdlog::error("connection {}: cannot read the event log: {}", number_, events.error().message);
       continue;

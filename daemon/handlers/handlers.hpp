@@ -1,7 +1,9 @@
 // The operations bgsyncd answers: one handler per protocol op, listed in one table
-// (handlers/table.cpp), each in its own file. A handler validates its arguments with the proto
+// (handlers/table.hpp), each in its own file. A handler validates its arguments with the proto
 // parsers, does its work, and returns the reply's result fields or a coded error.
 #pragma once
+
+#include <optional>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -9,6 +11,7 @@
 #include "bgsync/proto/codec.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/services.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::daemon {
 
@@ -17,13 +20,15 @@ class Connection;
 struct RequestContext {
   Services& services;
   Connection& connection;
+  // For an op whose row in the table says it reads the outbox, the connection takes the read
+  // barrier before calling the handler: this view sees every change acknowledged before the
+  // request. Throws std::logic_error (answered as `internal`) for an op whose row does not say so.
+  const store::ReadView& reads() const;
+  std::optional<store::ReadView> view;  // set by the connection
 };
 
 using HandlerResult = boost::asio::awaitable<proto::Result<boost::json::object>>;
 using Handler = HandlerResult (*)(RequestContext& context, const boost::json::object& message);
-
-// The handler of `op`; every proto::Op has one.
-Handler find_handler(proto::Op op) noexcept;
 
 HandlerResult handle_hello(RequestContext&, const boost::json::object&);
 HandlerResult handle_enqueue(RequestContext&, const boost::json::object&);

@@ -11,7 +11,6 @@
 #include "daemon/periodic_scheduler.hpp"
 #include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
-#include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
 namespace {
@@ -29,12 +28,13 @@ proto::Error no_such(const proto::PeriodicRef& ref) {
                                (ref.app.empty() ? std::string() : " for app \"" + ref.app + "\""));
 }
 
-// The registration as stored now, described for a reply.
+// The registration as stored now, described for a reply: after the handler's own write, so
+// through a read barrier of its own.
 boost::asio::awaitable<proto::Result<proto::PeriodicRegistration>> current(Services& services,
                                                                            const proto::PeriodicRef& ref) {
-  auto seen = co_await services.commits.visible();
-  if (!seen) co_return seen.error();
-  auto listed = services.outbox.periodic_get(ref.app, ref.tag);
+  auto view = co_await services.commits.visible();
+  if (!view) co_return view.error();
+  auto listed = view->periodic_get(ref.app, ref.tag);
   if (!listed) co_return listed.error();
   if (!*listed) co_return no_such(ref);
   std::vector<store::PeriodicListed> one{std::move(**listed)};
@@ -73,9 +73,7 @@ HandlerResult handle_periodic_list(RequestContext& ctx, const boost::json::objec
   if (!query) co_return query.error();
   std::optional<std::string_view> app;
   if (query->app) app = *query->app;
-  auto seen = co_await ctx.services.commits.visible();
-  if (!seen) co_return seen.error();
-  auto listed = ctx.services.outbox.periodic_list(app, max_listed);
+  auto listed = ctx.reads().periodic_list(app, max_listed);
   if (!listed) co_return listed.error();
   auto registrations = co_await ctx.services.periodic.describe(std::move(*listed));
   co_return proto::to_json(proto::PeriodicList{std::move(registrations)});
@@ -116,12 +114,10 @@ HandlerResult handle_periodic_run(RequestContext& ctx, const boost::json::object
 HandlerResult handle_cache_get(RequestContext& ctx, const boost::json::object& message) {
   auto ref = proto::parse_periodic_ref(message);
   if (!ref) co_return ref.error();
-  auto seen = co_await ctx.services.commits.visible();
-  if (!seen) co_return seen.error();
-  auto listed = ctx.services.outbox.periodic_get(ref->app, ref->tag);
+  auto listed = ctx.reads().periodic_get(ref->app, ref->tag);
   if (!listed) co_return listed.error();
   if (!*listed) co_return no_such(*ref);
-  auto entry = ctx.services.outbox.periodic_cache(ref->app, ref->tag);
+  auto entry = ctx.reads().periodic_cache(ref->app, ref->tag);
   if (!entry) co_return entry.error();
   if (!*entry) {
     co_return proto::make_error(proto::errc::not_found,

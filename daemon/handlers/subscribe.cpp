@@ -2,20 +2,15 @@
 #include "daemon/handlers/handlers.hpp"
 
 #include "daemon/connection.hpp"
-#include "daemon/store/commit_queue.hpp"
-#include "daemon/store/outbox.hpp"
 
 namespace bgsync::daemon {
 
 HandlerResult handle_subscribe(RequestContext& ctx, const boost::json::object& message) {
   auto args = proto::parse_subscribe(message);
   if (!args) co_return args.error();
-  // Reads after a barrier: every change acknowledged before this request is visible.
-  auto seen = co_await ctx.services.commits.visible();
-  if (!seen) co_return seen.error();
-  auto last = ctx.services.outbox.last_seq();
+  auto last = ctx.reads().last_seq();
   if (!last) co_return last.error();
-  auto first = ctx.services.outbox.first_seq();
+  auto first = ctx.reads().first_seq();
   if (!first) co_return first.error();
   co_return proto::to_json(ctx.connection.subscribe(*args, *last, *first));
 }

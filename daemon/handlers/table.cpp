@@ -1,40 +1,28 @@
-// The operation table: the index a newcomer reads first. Sorted by name, one row per op.
-#include "daemon/handlers/handlers.hpp"
+// The operation table's lookup (the table itself is in table.hpp, where tests can check it at
+// compile time), and the one piece of request context every handler shares.
+#include "daemon/handlers/table.hpp"
 
-#include <array>
-#include <utility>
+#include <stdexcept>
 
 namespace bgsync::daemon {
 namespace {
 
-constexpr std::array<std::pair<proto::Op, Handler>, 18> table{{
-    {proto::Op::cache_get, handle_cache_get},
-    {proto::Op::cancel, handle_cancel},
-    {proto::Op::config, handle_config},
-    {proto::Op::enqueue, handle_enqueue},
-    {proto::Op::get, handle_get},
-    {proto::Op::hello, handle_hello},
-    {proto::Op::list, handle_list},
-    {proto::Op::pause, handle_pause},
-    {proto::Op::periodic_list, handle_periodic_list},
-    {proto::Op::periodic_register, handle_periodic_register},
-    {proto::Op::periodic_run, handle_periodic_run},
-    {proto::Op::periodic_unregister, handle_periodic_unregister},
-    {proto::Op::reload, handle_reload},
-    {proto::Op::resume, handle_resume},
-    {proto::Op::retry, handle_retry},
-    {proto::Op::status, handle_status},
-    {proto::Op::subscribe, handle_subscribe},
-    {proto::Op::unsubscribe, handle_unsubscribe},
-}};
+HandlerResult handle_no_op(RequestContext&, const boost::json::object&) {
+  co_return proto::make_error(proto::errc::unknown_op, "unknown op");
+}
+
+constexpr OpHandler no_op{proto::Op::count_, handle_no_op, Reads::nothing};
 
 }  // namespace
 
-Handler find_handler(proto::Op op) noexcept {
-  for (const auto& [o, h] : table) {
-    if (o == op) return h;
-  }
-  return nullptr;
+const OpHandler& find_handler(proto::Op op) noexcept {
+  const auto index = static_cast<std::size_t>(op);
+  return index < handler_table.size() ? handler_table[index] : no_op;
+}
+
+const store::ReadView& RequestContext::reads() const {
+  if (!view) throw std::logic_error("a handler read the outbox, but its row in handlers/table.hpp does not say so");
+  return *view;
 }
 
 }  // namespace bgsync::daemon

@@ -5,9 +5,9 @@
 // rate adapts to load instead of bounding throughput.
 //
 // Publishing (the LMDB commit that lets readers see batches) happens when a reader waits in
-// visible(), when the queue has been idle for publish_idle, or when unpublished work is
-// publish_max_age old or publish_max_bytes large. Events are handed to on_commit at publish, so
-// whoever hears of an event can read it.
+// visible(), when the queue has been idle a while, or when unpublished work is old or large
+// enough: the rule and its values are PublishPolicy's (publish_policy.hpp). Events are handed to
+// on_commit at publish, so whoever hears of an event can read it.
 //
 // Failure isolation: a job's own error (or exception, reported as `internal`) touches only that
 // job, because WriteTxn operations write nothing when they fail for a reason of their own. An
@@ -32,6 +32,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/store/batch_writer.hpp"
+#include "daemon/store/publish_policy.hpp"
 
 namespace bgsync::store {
 
@@ -42,18 +43,7 @@ namespace {
 // Bounds one batch's size and so the latency of the jobs queued behind it.
 constexpr std::size_t max_batch = 4096;
 
-// When batches become visible without a reader asking (a reader that must see them asks through
-// visible() and is not held to these): once the writer has been idle a while, and at the latest
-// this old or this large. A publish is an LMDB commit with its own flush (about a millisecond),
-// and a job that arrives meanwhile waits for it, so in a steady stream of enqueues each publish
-// delays the next ack: rare publishes keep that out of the ack latency's tail (bench/README,
-// enqueue, "Where the time goes"). The byte bound keeps a fast stream's pending LMDB pages, and
-// what publish() rebuilds after an error, about as small as they were with publishes every 20 ms.
 using Clock = std::chrono::steady_clock;
-constexpr auto publish_idle = std::chrono::milliseconds(10);
-constexpr auto publish_max_age = std::chrono::milliseconds(250);
-constexpr std::size_t publish_max_bytes = std::size_t{1} << 20;
-constexpr auto publish_retry = std::chrono::milliseconds(100);
 
 using ErasedJob = std::function<Result<void>(WriteTxn&)>;
 
@@ -155,72 +145,94 @@ struct CommitQueue::Impl {
     asio::post(executor, [c = std::move(c)]() mutable { c.run(); });
   }
 
+  // What the writer thread keeps between batches.
+  struct WriterState {
+    std::vector<Event> held_events;  // of the unpublished batches
+    PublishState publish;            // its times; the rest is filled in before each decision
+    std::optional<proto::Error> last_publish_error;
+  };
+
+  // What one turn of the writer took from the queues.
+  struct Taken {
+    std::vector<Pending> batch;
+    std::deque<Pending> waiting;  // visible() callers
+    bool idle = false;            // nothing left queued
+    bool stop_now = false;
+  };
+
+  // Waits for work, or until `wake_at` (then maybe with none), and takes it.
+  Taken take(std::optional<Clock::time_point> wake_at) {
+    Taken t;
+    std::unique_lock lock(mutex);
+    auto has_work = [&] { return stopping || !pending.empty() || !barriers.empty(); };
+    if (wake_at) {
+      wake.wait_until(lock, *wake_at, has_work);
+    } else {
+      wake.wait(lock, has_work);
+    }
+    const std::size_t n = std::min(pending.size(), max_batch);
+    t.batch.reserve(n);
+    std::move(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(t.batch));
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+    t.waiting.swap(barriers);
+    t.idle = pending.empty();
+    t.stop_now = stopping && pending.empty();
+    return t;
+  }
+
+  static PublishState publish_state(const BatchWriter& writer, const WriterState& s) {
+    PublishState state = s.publish;
+    state.unpublished = writer.unpublished();
+    state.unpublished_bytes = writer.unpublished_bytes();
+    return state;
+  }
+
+  // Publishes, and on success hands the held events to on_commit.
+  Result<void> publish(BatchWriter& writer, WriterState& s, Clock::time_point now) {
+    Result<void> visible = writer.publish();
+    if (!visible) {
+      s.publish.retry_not_before = now + PublishPolicy::retry;
+      s.last_publish_error = visible.error();
+      return visible;
+    }
+    publishes.fetch_add(1, std::memory_order_relaxed);
+    published.store(batches.load(std::memory_order_relaxed), std::memory_order_release);
+    if (on_commit && !s.held_events.empty()) {
+      asio::post(completions, [f = on_commit, events = std::move(s.held_events)]() mutable { f(std::move(events)); });
+    }
+    s.held_events.clear();
+    return visible;
+  }
+
   void run_writer() {
     BatchWriter writer(outbox);
-    std::vector<Event> held_events;  // of the unpublished batches
-    Clock::time_point first_unpublished{};
-    Clock::time_point last_batch{};
-    Clock::time_point retry_publish{};
-    std::optional<proto::Error> last_publish_error;
+    WriterState s;
     for (;;) {
-      std::vector<Pending> batch;
-      std::deque<Pending> waiting;
-      bool idle = false;
-      bool stop_now = false;
-      {
-        std::unique_lock lock(mutex);
-        auto has_work = [&] { return stopping || !pending.empty() || !barriers.empty(); };
-        if (writer.unpublished() > 0) {
-          auto deadline = std::max(std::min(last_batch + publish_idle, first_unpublished + publish_max_age), retry_publish);
-          wake.wait_until(lock, deadline, has_work);
-        } else {
-          wake.wait(lock, has_work);
-        }
-        const std::size_t n = std::min(pending.size(), max_batch);
-        batch.reserve(n);
-        std::move(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
-        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
-        waiting.swap(barriers);
-        idle = pending.empty();
-        stop_now = stopping && pending.empty();
-      }
-      if (!batch.empty()) {
+      Taken t = take(PublishPolicy::wake_at(publish_state(writer, s)));
+      if (!t.batch.empty()) {
         const bool had_unpublished = writer.unpublished() > 0;
-        if (run_batch(writer, batch, held_events) && !had_unpublished && writer.unpublished() > 0) {
-          first_unpublished = Clock::now();
+        if (run_batch(writer, t.batch, s.held_events) && !had_unpublished && writer.unpublished() > 0) {
+          s.publish.first_unpublished = Clock::now();
         }
-        last_batch = Clock::now();
+        s.publish.last_batch = Clock::now();
       }
       const auto now = Clock::now();
-      const bool publish_due =
-          writer.unpublished() > 0 &&
-          (stop_now || writer.unpublished_bytes() >= publish_max_bytes ||
-           (now >= retry_publish && (!waiting.empty() || now >= first_unpublished + publish_max_age ||
-                                     (idle && now >= last_batch + publish_idle))));
+      PublishState state = publish_state(writer, s);
+      state.idle = t.idle;
+      state.readers_waiting = !t.waiting.empty();
+      state.stopping = t.stop_now;
+      const bool publish_due = PublishPolicy::publish_now(state, now);
       Result<void> visible;
       if (publish_due) {
-        visible = writer.publish();
-        if (visible) {
-          publishes.fetch_add(1, std::memory_order_relaxed);
-          published.store(batches.load(std::memory_order_relaxed), std::memory_order_release);
-          if (on_commit && !held_events.empty()) {
-            asio::post(completions, [f = on_commit, events = std::move(held_events)]() mutable { f(std::move(events)); });
-          }
-          held_events.clear();
-        } else {
-          retry_publish = now + publish_retry;
-        }
+        visible = publish(writer, s, now);
       } else if (writer.unpublished() == 0) {
         // Nothing is pending: whatever was acknowledged is visible (a batch may have written nothing).
         published.store(batches.load(std::memory_order_relaxed), std::memory_order_release);
       }
-      if (publish_due && !visible) last_publish_error = visible.error();
-      if (!waiting.empty()) {
-        // Not due only while a failed publish waits to be retried: say so rather than spin.
-        const bool answered = publish_due || writer.unpublished() == 0;
-        for (auto& w : waiting) finish(w, answered ? visible : Result<void>(*last_publish_error));
-      }
-      if (stop_now) {
+      // Not answered only while a failed publish waits to be retried: say so rather than spin.
+      const bool answered = publish_due || writer.unpublished() == 0;
+      for (auto& w : t.waiting) finish(w, answered ? visible : Result<void>(*s.last_publish_error));
+      if (t.stop_now) {
         // Makes the last publish durable. Should it fail, the journal, not restarted, still holds it all.
         (void)outbox.sync();
         return;
@@ -309,11 +321,12 @@ void CommitQueue::stop() {
 std::uint64_t CommitQueue::batches() const noexcept { return impl_->batches.load(std::memory_order_relaxed); }
 std::uint64_t CommitQueue::publishes() const noexcept { return impl_->publishes.load(std::memory_order_relaxed); }
 
-boost::asio::awaitable<Result<void>> CommitQueue::visible() {
-  if (impl_->published.load(std::memory_order_acquire) >= impl_->batches.load(std::memory_order_acquire)) {
-    co_return Result<void>{};
+boost::asio::awaitable<Result<ReadView>> CommitQueue::visible() {
+  if (impl_->published.load(std::memory_order_acquire) < impl_->batches.load(std::memory_order_acquire)) {
+    auto seen = co_await await_visible();
+    if (!seen) co_return seen.error();
   }
-  co_return co_await await_visible();
+  co_return ReadView(impl_->outbox);
 }
 
 boost::asio::awaitable<Result<void>> CommitQueue::await_visible() {

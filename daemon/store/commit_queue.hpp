@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "daemon/store/outbox.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::store {
 
@@ -26,7 +27,7 @@ class CommitQueue {
 
   // completions: the executor of the io_context that awaits jobs. on_commit (optional) is
   // posted there each time batches become visible to readers, with their events: durable, and
-  // readable through the Outbox, so a subscriber may read what an event names.
+  // readable through any ReadView, so a subscriber may read what an event names.
   CommitQueue(Outbox& outbox, boost::asio::any_io_executor completions,
               std::function<void(std::vector<Event>)> on_commit = {});
   ~CommitQueue();  // stop()s
@@ -34,16 +35,17 @@ class CommitQueue {
   CommitQueue& operator=(const CommitQueue&) = delete;
 
   // Runs `job` in the next batch; resumes the caller (on the completions executor) once the
-  // batch is durable, or failed. After stop(): shutting_down, without running it. The Outbox's
-  // readers may not see the change yet: await visible() before reading.
+  // batch is durable, or failed. After stop(): shutting_down, without running it. Readers may
+  // not see the change yet: read through the view visible() gives.
   boost::asio::awaitable<Result<void>> run(Job<void> job);
   template <class T>
   boost::asio::awaitable<Result<T>> run(Job<T> job);
 
-  // Resumes once every job completed before the call is visible to the Outbox's readers (at once
-  // when it already is). Every read that must see acknowledged writes (a client's, the
-  // scheduler's look at the due index) awaits this first. Errors: the commit's storage error.
-  boost::asio::awaitable<Result<void>> visible();
+  // The read barrier: resumes once every job completed before the call is visible (at once when
+  // it already is), with a view that reads it. Every read that must see acknowledged writes (a
+  // client's, the scheduler's look at the due index) reads through it; Outbox::published() is
+  // the door for reads that may be behind. Errors: the commit's storage error.
+  boost::asio::awaitable<Result<ReadView>> visible();
 
   // Finishes the batch in progress (and any already queued), then refuses new jobs. Joins the
   // writer thread. Safe to call twice.

@@ -1,6 +1,7 @@
 // The outbox: bgsyncd's durable LMDB store of actions, their indexes and the event log.
-// Reads happen anywhere in their own read transaction; every write goes through a WriteTxn,
-// which only the CommitQueue's writer thread creates (see commit_queue.hpp for group commit).
+// Reads go through a ReadView (read_view.hpp), from CommitQueue::visible() or published(); every
+// write goes through a WriteTxn, which only the CommitQueue's writer thread creates (see
+// commit_queue.hpp for group commit).
 //
 // Network awareness lives here as two pieces of bookkeeping the daemon drives:
 // - Parking. A queued action that may go (untagged, or its tag's head) is either in the due
@@ -76,6 +77,7 @@ struct PeriodicListed {
 
 class WriteTxn;
 class BatchWriter;
+class ReadView;
 
 class Outbox {
  public:
@@ -97,43 +99,33 @@ class Outbox {
   // with the next commit's flush (MDB_NOMETASYNC), so the last one needs this. Errors: storage_error.
   Result<void> sync();
 
-  // ---- reads: callable from any thread, each in its own read transaction -------------------
-  // get() and list() fill Action::waiting for queued actions as of the read (now = the system
-  // clock): paused > network (parked) > tag (behind its head) > backoff (next_attempt > now) >
-  // none. Each costs at most one tagq seek per action.
+  // What LMDB has published: possibly behind the commit queue's acknowledged writes, which only
+  // CommitQueue::visible() promises. For start-up before the queue exists, for deliberately stale
+  // reads, and for tests that write without a queue. The read methods are ReadView's (read_view.hpp).
+  ReadView published() const noexcept;
+
+  // transitional: the lead removes these at merge. Each is published().<same name>(...).
   Result<std::optional<Action>> get(const ActionId& id) const;
-  // Each action's URL and record size (nullopt: no such action), in the order asked, without
-  // decoding bodies; one read transaction for all, as the scheduler asks once per look at due().
   Result<std::vector<std::optional<ActionRoute>>> routes_of(const std::vector<ActionId>& ids) const;
-  Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
-  Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
+  Result<proto::ListPage> list(const proto::ListQuery& query) const;
+  Result<proto::StateCounts> counts() const;
   Result<bool> paused() const;
-  Result<std::uint64_t> last_seq() const;                              // 0 when no event yet
-  Result<std::uint64_t> first_seq() const;                             // oldest retained; 0 when empty
-  // Queued, unparked tag heads in (next_attempt, enqueue order) order, at most `max`, starting at the
-  // earliest; callers stop at the first one in the future. O(max), never a scan of the outbox.
+  Result<std::uint64_t> last_seq() const;
+  Result<std::uint64_t> first_seq() const;
   Result<std::vector<DueEntry>> due(std::size_t max) const;
   Result<std::vector<Event>> events_after(std::uint64_t seq, std::size_t max) const;
-  // The distinct destinations with parked actions, in byte order. O(destinations): one seek per
-  // destination, however many actions each has parked.
   Result<std::vector<std::string>> parked_destinations() const;
-  // How many actions are marked for WriteTxn::reset_network_backoff. O(1).
   Result<std::uint64_t> network_backoff_marks() const;
-
-  // ---- periodic sync: registrations, their schedule and cache (periodic.hpp) ----------------
   Result<std::optional<PeriodicListed>> periodic_get(std::string_view app, std::string_view tag) const;
-  // In (app, tag) order, at most `max`; only `app`'s when given.
   Result<std::vector<PeriodicListed>> periodic_list(std::optional<std::string_view> app, std::size_t max) const;
-  // next_earliest <= now, earliest first, at most `max`. O(max).
   Result<std::vector<periodic::Registration>> periodic_due(TimePoint now, std::size_t max) const;
-  // The earliest next_earliest, or the earliest later than `after` (the scheduler's timer, which
-  // must see past overdue registrations held by a constraint), if any. One seek.
   Result<std::optional<TimePoint>> periodic_next(std::optional<TimePoint> after = std::nullopt) const;
   Result<std::optional<periodic::CacheEntry>> periodic_cache(std::string_view app, std::string_view tag) const;
 
  private:
   friend class WriteTxn;
   friend class BatchWriter;
+  friend class ReadView;
   struct Impl;
   explicit Outbox(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -9,18 +9,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
-#include <array>
-
 namespace bgsync::proto {
 namespace json = boost::json;
 
 namespace {
-
-// Indexed by Op; the wire names of the operations.
-constexpr std::array<std::string_view, 18> op_names{
-    "hello", "enqueue", "get", "list", "cancel", "retry", "status", "pause", "resume", "subscribe", "unsubscribe",
-    "config", "reload", "periodic_register", "periodic_list", "periodic_unregister", "periodic_run", "cache_get"};
-static_assert(op_names.size() == static_cast<std::size_t>(Op::cache_get) + 1, "a name for every Op");
 
 std::string_view kind_name(json::kind kind) noexcept {
   switch (kind) {
@@ -42,12 +34,12 @@ Error bad_frame(std::string problem) { return make_error(errc::bad_frame, "bad f
 
 std::string_view to_string(Op op) noexcept {
   const auto index = static_cast<std::size_t>(op);
-  return index < op_names.size() ? op_names[index] : std::string_view("unknown");
+  return index < op_table.size() ? op_table[index].name : std::string_view("unknown");
 }
 
 std::optional<Op> parse_op(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < op_names.size(); ++i) {
-    if (op_names[i] == name) return static_cast<Op>(i);
+  for (const auto& row : op_table) {
+    if (row.name == name) return row.op;
   }
   return std::nullopt;
 }

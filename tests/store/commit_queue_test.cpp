@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -44,14 +45,18 @@ void enqueue_acked(asio::io_context& io, CommitQueue& queue, std::uint64_t n) {
   io.run();
 }
 
-// Runs `io` until every change acknowledged so far is visible to the outbox's readers.
-void settle(asio::io_context& io, CommitQueue& queue) {
-  asio::co_spawn(io, [&queue]() -> asio::awaitable<void> {
+// Runs `io` until every change acknowledged so far is visible; returns the view that sees them.
+ReadView settle(asio::io_context& io, CommitQueue& queue) {
+  std::optional<ReadView> view;
+  asio::co_spawn(io, [&queue, &view]() -> asio::awaitable<void> {
     auto seen = co_await queue.visible();
     REQUIRE(seen);
+    view = *seen;
   }, rethrow);
   io.restart();
   io.run();
+  REQUIRE(view);
+  return *view;
 }
 
 // Holds the writer thread inside a job so that everything submitted meanwhile forms one batch.
@@ -105,7 +110,7 @@ TEST_CASE("group commit: 200 concurrent jobs share transactions", "[store][commi
       REQUIRE(a->id == make_id(i));
       auto seen = co_await queue.visible();
       REQUIRE(seen);
-      REQUIRE(check(outbox->get(a->id)));
+      REQUIRE(check(seen->get(a->id)));
       ++done;
     }, rethrow);
   }
@@ -121,7 +126,7 @@ TEST_CASE("group commit: 200 concurrent jobs share transactions", "[store][commi
   REQUIRE(committed.size() == 200);
   REQUIRE(seqs.size() == 200);
   for (std::size_t i = 0; i < seqs.size(); ++i) REQUIRE(seqs[i] == i + 1);
-  REQUIRE(check(outbox->counts())[proto::ActionState::queued] == 200);
+  REQUIRE(check(outbox->published().counts())[proto::ActionState::queued] == 200);
   REQUIRE(due_ids(*outbox, 1000).size() == 7);
 }
 
@@ -151,9 +156,9 @@ TEST_CASE("a job's own error or exception fails only that job", "[store][commit_
   REQUIRE(results[2].error().code == errc::internal);
   REQUIRE(results[2].error().message.find("boom") != std::string::npos);
   REQUIRE(results[3]);
-  settle(io, queue);
-  REQUIRE(check(outbox->get(make_id(1))));
-  REQUIRE(check(outbox->get(make_id(2))));
+  auto view = settle(io, queue);
+  REQUIRE(check(view.get(make_id(1))));
+  REQUIRE(check(view.get(make_id(2))));
 }
 
 TEST_CASE("a storage error fails the whole batch and nothing of it is stored", "[store][commit_queue]") {
@@ -185,13 +190,12 @@ TEST_CASE("a storage error fails the whole batch and nothing of it is stored", "
   REQUIRE_FALSE(third_ran);  // the writer stopped at the poisoning job
   REQUIRE(seen.empty());
   REQUIRE(queue.batches() == 1);  // only the gate's
-  REQUIRE_FALSE(check(outbox->get(make_id(1))));
-  REQUIRE(check(outbox->last_seq()) == 0);
+  REQUIRE_FALSE(check(outbox->published().get(make_id(1))));
+  REQUIRE(check(outbox->published().last_seq()) == 0);
 
   // The next batch starts afresh.
   enqueue_acked(io, queue, 4);
-  settle(io, queue);
-  REQUIRE(check(outbox->get(make_id(4))));
+  REQUIRE(check(settle(io, queue).get(make_id(4))));
   REQUIRE(seen.size() == 1);
 }
 
@@ -212,7 +216,7 @@ TEST_CASE("stop() finishes queued jobs, then refuses new ones", "[store][commit_
   io.poll();  // all five are queued now
   io.restart();
   queue.stop();
-  REQUIRE(check(outbox->counts())[proto::ActionState::queued] == 5);  // durable before stop() returned
+  REQUIRE(check(outbox->published().counts())[proto::ActionState::queued] == 5);  // durable before stop() returned
   io.run();
   REQUIRE(ok == 5);
 
@@ -252,7 +256,7 @@ TEST_CASE("readers see a change once visible() resumes, and without asking soon 
     REQUIRE(a);
     auto seen = co_await queue.visible();
     REQUIRE(seen);
-    REQUIRE(check(outbox->get(make_id(1))));
+    REQUIRE(check(seen->get(make_id(1))));
   }, rethrow);
   io.run();
   REQUIRE(visible_at_once);
@@ -266,7 +270,7 @@ TEST_CASE("readers see a change once visible() resumes, and without asking soon 
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   REQUIRE(queue.publishes() == 2);
-  REQUIRE(check(outbox->get(make_id(2))));
+  REQUIRE(check(outbox->published().get(make_id(2))));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Used by bgsyncd and libbgsync alike; proto/PROTOCOL.md is the contract this code implements.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -33,11 +34,63 @@ inline constexpr std::size_t max_headers_size = 64 * 1024;  // names + values
 inline constexpr std::size_t max_tag_size = 256;            // also for app
 inline constexpr std::uint32_t max_list_limit = 1000;
 
-// Values index the wire names: append only.
+// The protocol's operations. Values index op_table below: append only, each with its row there.
 enum class Op {
   hello, enqueue, get, list, cancel, retry, status, pause, resume, subscribe, unsubscribe, config, reload,
   periodic_register, periodic_list, periodic_unregister, periodic_run, cache_get,  // periodic.hpp
+  count_  // not an op: how many there are, so that a new op above without a row does not compile
 };
+inline constexpr std::size_t op_count = static_cast<std::size_t>(Op::count_);
+
+struct OpName {
+  Op op;
+  std::string_view name;  // on the wire
+};
+
+// One row per Op, row i holding Op i (checked below): to_string() indexes it, parse_op() searches it.
+inline constexpr std::array<OpName, op_count> op_table{{
+    {Op::hello, "hello"},
+    {Op::enqueue, "enqueue"},
+    {Op::get, "get"},
+    {Op::list, "list"},
+    {Op::cancel, "cancel"},
+    {Op::retry, "retry"},
+    {Op::status, "status"},
+    {Op::pause, "pause"},
+    {Op::resume, "resume"},
+    {Op::subscribe, "subscribe"},
+    {Op::unsubscribe, "unsubscribe"},
+    {Op::config, "config"},
+    {Op::reload, "reload"},
+    {Op::periodic_register, "periodic_register"},
+    {Op::periodic_list, "periodic_list"},
+    {Op::periodic_unregister, "periodic_unregister"},
+    {Op::periodic_run, "periodic_run"},
+    {Op::cache_get, "cache_get"},
+}};
+
+namespace detail {
+// A missing row leaves a value-initialised one ({hello, ""}) at the end, which fails both checks.
+consteval bool op_rows_in_order() {
+  for (std::size_t i = 0; i < op_table.size(); ++i) {
+    if (op_table[i].op != static_cast<Op>(i)) return false;
+  }
+  return true;
+}
+consteval bool op_names_unique_and_set() {
+  for (std::size_t i = 0; i < op_table.size(); ++i) {
+    if (op_table[i].name.empty()) return false;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (op_table[i].name == op_table[j].name) return false;
+    }
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(detail::op_rows_in_order(), "op_table: row i must hold Op i, one row for every Op");
+static_assert(detail::op_names_unique_and_set(), "op_table: every Op needs a name of its own");
+
+// Its wire name ("unknown" for a value that is no Op); the Op of a wire name.
 std::string_view to_string(Op op) noexcept;
 std::optional<Op> parse_op(std::string_view name) noexcept;
 
