@@ -154,8 +154,10 @@ std::optional<Recovered> recover_outbox(const DaemonOptions& options, const fs::
   if ((*outbox)->recovered() > 0) {
     spdlog::info("queued {} actions again that were being sent when the daemon stopped", (*outbox)->recovered());
   }
-  auto paused = (*outbox)->paused();
-  auto counts = (*outbox)->counts();
+  // Before the commit queue exists, what LMDB has published is everything there is.
+  const store::ReadView published = (*outbox)->published();
+  auto paused = published.paused();
+  auto counts = published.counts();
   if (!paused || !counts) {
     spdlog::error("cannot read the outbox: {}", (!paused ? paused.error() : counts.error()).message);
     return std::nullopt;

@@ -9,7 +9,7 @@
 #include "daemon/send_attempt.hpp"
 #include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
-#include "daemon/store/outbox.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::daemon {
 namespace asio = boost::asio;
@@ -70,12 +70,12 @@ asio::awaitable<void> Parking::release_parked() {
 }
 
 asio::awaitable<std::optional<std::size_t>> Parking::unpark_reachable() {
-  auto seen = co_await commits_.visible();
-  if (!seen) {
-    spdlog::error("cannot read parked destinations: {}", seen.error().message);
+  auto view = co_await commits_.visible();
+  if (!view) {
+    spdlog::error("cannot read parked destinations: {}", view.error().message);
     co_return std::nullopt;
   }
-  auto destinations = outbox_.parked_destinations();
+  auto destinations = view->parked_destinations();
   if (!destinations) {
     spdlog::error("cannot read parked destinations: {}", destinations.error().message);
     co_return std::nullopt;
@@ -104,9 +104,9 @@ asio::awaitable<std::optional<std::size_t>> Parking::reset_network_backoff() {
   std::size_t reset = 0;
   for (;;) {
     // The count as of the last step's change: without the barrier it could be the stale one, for ever.
-    auto visible = co_await commits_.visible();
-    if (!visible) co_return std::nullopt;
-    auto marks = outbox_.network_backoff_marks();
+    auto view = co_await commits_.visible();
+    if (!view) co_return std::nullopt;
+    auto marks = view->network_backoff_marks();
     if (!marks || *marks == 0) break;
     store::CommitQueue::Job<std::size_t> job = [](store::WriteTxn& txn) {
       return txn.reset_network_backoff(now_ms(), release_step);

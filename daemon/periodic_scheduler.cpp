@@ -148,8 +148,10 @@ asio::awaitable<void> PeriodicScheduler::run() {
     if (!seen) {
       spdlog::warn("reading a periodic schedule that may be behind: {}", seen.error().message);
     }
+    // Without the barrier (a publish failed), what is published: behind, at worst, never wrong.
+    const store::ReadView outbox = seen ? *seen : outbox_.published();
     const auto now = now_ms();
-    auto due = outbox_.periodic_due(now, due_batch + running_.size());
+    auto due = outbox.periodic_due(now, due_batch + running_.size());
     if (!due) {
       spdlog::error("cannot read the periodic schedule: {}", due.error().message);
       wake_at = Steady::now() + 1s;
@@ -160,7 +162,7 @@ asio::awaitable<void> PeriodicScheduler::run() {
     }
     // The next due time after now: an overdue registration held by a constraint has its own
     // recheck above, and must not hide the ones behind it.
-    if (auto next = outbox_.periodic_next(now); next && *next) {
+    if (auto next = outbox.periodic_next(now); next && *next) {
       wake_at = std::min(wake_at, Steady::now() + (**next - now));
     }
     if (woken_) continue;  // woken while we looked: look again before sleeping
@@ -228,8 +230,9 @@ asio::awaitable<void> PeriodicScheduler::run_one(Registration reg, bool forced) 
 }
 
 http::Request PeriodicScheduler::request_of(const Registration& reg) const {
-  // Validators only when there is a body for a 304 to confirm.
-  auto listed = outbox_.periodic_get(reg.app, reg.tag);
+  // Validators only when there is a body for a 304 to confirm. No barrier needed: the cache entry
+  // was written by an earlier run, which the look that found `reg` due had published.
+  auto listed = outbox_.published().periodic_get(reg.app, reg.tag);
   const bool cached = listed && *listed && (*listed)->cached;
   http::Request request{reg.request.method, reg.request.url, reg.request.headers, reg.request.body,
                         store::periodic::max_cache_body + 1};

@@ -15,7 +15,7 @@
 #include "daemon/destination.hpp"
 #include "daemon/send_gate.hpp"
 #include "daemon/store/commit_queue.hpp"
-#include "daemon/store/outbox.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::daemon {
 namespace asio = boost::asio;
@@ -139,8 +139,10 @@ asio::awaitable<Scheduler::Look> Scheduler::look(std::size_t depth) {
   // to send but whose `sending` is not acknowledged yet are still listed.
   auto seen = co_await commits_.visible();
   if (!seen) spdlog::warn("reading a due index that may be behind: {}", seen.error().message);
+  // Without the barrier (a publish failed), what is published: behind, at worst, never wrong.
+  const store::ReadView outbox = seen ? *seen : outbox_.published();
   // One more than can be taken, to know whether any are left for the next look.
-  auto due = outbox_.due(depth + in_flight_.size() + parking_.size() + 1);
+  auto due = outbox.due(depth + in_flight_.size() + parking_.size() + 1);
   if (!due) {
     spdlog::error("cannot read the outbox's due index: {}", due.error().message);
     look.wake_at = Steady::now() + 1s;
@@ -150,7 +152,7 @@ asio::awaitable<Scheduler::Look> Scheduler::look(std::size_t depth) {
   // for a later look: only the candidates' routes are read, in one read.
   const auto candidates = this->candidates(*due, depth - in_flight_.size());
   look.wake_at = candidates.wake_at;
-  auto routes = outbox_.routes_of(candidates.ids);
+  auto routes = outbox.routes_of(candidates.ids);
   if (!routes) {
     spdlog::error("cannot read the outbox's due actions: {}", routes.error().message);
     look.wake_at = Steady::now() + 1s;

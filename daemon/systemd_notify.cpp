@@ -9,7 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/send_gate.hpp"
-#include "daemon/store/outbox.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::daemon {
 namespace asio = boost::asio;
@@ -111,10 +111,11 @@ std::string read_status(const store::Outbox& outbox, const SendGate& gate) {
   StatusSnapshot snapshot;
   snapshot.paused = gate.paused();
   snapshot.reach = gate.connectivity();
-  auto counts = outbox.counts();
+  const store::ReadView published = outbox.published();
+  auto counts = published.counts();
   if (!counts) return "cannot read the outbox: " + counts.error().message;
   snapshot.counts = *counts;
-  auto due = outbox.due(1);
+  auto due = published.due(1);
   if (!due) return "cannot read the outbox: " + due.error().message;
   if (!due->empty()) snapshot.next_attempt = due->front().next_attempt;
   return format_status(snapshot, std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));

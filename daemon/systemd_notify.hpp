@@ -82,6 +82,9 @@ std::string format_status(const StatusSnapshot& snapshot, proto::TimePoint now);
 
 // Reads a snapshot from the outbox and the send gate and formats it. A read error becomes the
 // status line itself ("cannot read the outbox: ..."): systemctl status is where a user looks.
+// Deliberately reads what is published, without the read barrier: a summary redrawn each second
+// need not force an LMDB commit, and lags acknowledged writes by at most the commit queue's
+// publish age (250 ms in a busy stretch).
 std::string read_status(const store::Outbox& outbox, const SendGate& gate);
 
 }  // namespace bgsync::daemon

@@ -2,16 +2,14 @@
 #include "daemon/handlers/handlers.hpp"
 
 #include "daemon/send_gate.hpp"
-#include "daemon/store/commit_queue.hpp"
-#include "daemon/store/outbox.hpp"
+#include "daemon/store/read_view.hpp"
 
 namespace bgsync::daemon {
 
 HandlerResult handle_status(RequestContext& ctx, const boost::json::object&) {
-  auto& outbox = ctx.services.outbox;
-  // Reads after a barrier: every change acknowledged before this request is visible.
-  auto seen = co_await ctx.services.commits.visible();
-  if (!seen) co_return seen.error();
+  // The connection took the read barrier (handler table): every change acknowledged before this
+  // request is visible.
+  const auto& outbox = ctx.reads();
   proto::Status status;
   status.version = BGSYNC_VERSION;
   const auto& gate = ctx.services.gate;

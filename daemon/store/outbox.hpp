@@ -104,24 +104,6 @@ class Outbox {
   // reads, and for tests that write without a queue. The read methods are ReadView's (read_view.hpp).
   ReadView published() const noexcept;
 
-  // transitional: the lead removes these at merge. Each is published().<same name>(...).
-  Result<std::optional<Action>> get(const ActionId& id) const;
-  Result<std::vector<std::optional<ActionRoute>>> routes_of(const std::vector<ActionId>& ids) const;
-  Result<proto::ListPage> list(const proto::ListQuery& query) const;
-  Result<proto::StateCounts> counts() const;
-  Result<bool> paused() const;
-  Result<std::uint64_t> last_seq() const;
-  Result<std::uint64_t> first_seq() const;
-  Result<std::vector<DueEntry>> due(std::size_t max) const;
-  Result<std::vector<Event>> events_after(std::uint64_t seq, std::size_t max) const;
-  Result<std::vector<std::string>> parked_destinations() const;
-  Result<std::uint64_t> network_backoff_marks() const;
-  Result<std::optional<PeriodicListed>> periodic_get(std::string_view app, std::string_view tag) const;
-  Result<std::vector<PeriodicListed>> periodic_list(std::optional<std::string_view> app, std::size_t max) const;
-  Result<std::vector<periodic::Registration>> periodic_due(TimePoint now, std::size_t max) const;
-  Result<std::optional<TimePoint>> periodic_next(std::optional<TimePoint> after = std::nullopt) const;
-  Result<std::optional<periodic::CacheEntry>> periodic_cache(std::string_view app, std::string_view tag) const;
-
  private:
   friend class WriteTxn;
   friend class BatchWriter;
@@ -135,3 +117,5 @@ class Outbox {
 
 // WriteTxn, the only way to write to the outbox, needs the types above.
 #include "daemon/store/write_txn.hpp"  // IWYU pragma: export
+// ReadView, the only way to read it (Outbox::published(), CommitQueue::visible()), likewise.
+#include "daemon/store/read_view.hpp"  // IWYU pragma: export

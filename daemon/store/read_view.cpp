@@ -286,36 +286,4 @@ ReadView::ReadView(const Outbox& outbox) noexcept : store_(&outbox.impl_->store)
 
 ReadView Outbox::published() const noexcept { return ReadView(*this); }
 
-// transitional: the lead removes these at merge (with their declarations in outbox.hpp).
-Result<std::optional<Action>> Outbox::get(const ActionId& id) const { return published().get(id); }
-Result<std::vector<std::optional<ActionRoute>>> Outbox::routes_of(const std::vector<ActionId>& ids) const {
-  return published().routes_of(ids);
-}
-Result<proto::ListPage> Outbox::list(const proto::ListQuery& query) const { return published().list(query); }
-Result<proto::StateCounts> Outbox::counts() const { return published().counts(); }
-Result<bool> Outbox::paused() const { return published().paused(); }
-Result<std::uint64_t> Outbox::last_seq() const { return published().last_seq(); }
-Result<std::uint64_t> Outbox::first_seq() const { return published().first_seq(); }
-Result<std::vector<DueEntry>> Outbox::due(std::size_t max) const { return published().due(max); }
-Result<std::vector<Event>> Outbox::events_after(std::uint64_t seq, std::size_t max) const {
-  return published().events_after(seq, max);
-}
-Result<std::vector<std::string>> Outbox::parked_destinations() const { return published().parked_destinations(); }
-Result<std::uint64_t> Outbox::network_backoff_marks() const { return published().network_backoff_marks(); }
-Result<std::optional<PeriodicListed>> Outbox::periodic_get(std::string_view app, std::string_view tag) const {
-  return published().periodic_get(app, tag);
-}
-Result<std::vector<PeriodicListed>> Outbox::periodic_list(std::optional<std::string_view> app, std::size_t max) const {
-  return published().periodic_list(app, max);
-}
-Result<std::vector<periodic::Registration>> Outbox::periodic_due(TimePoint now, std::size_t max) const {
-  return published().periodic_due(now, max);
-}
-Result<std::optional<TimePoint>> Outbox::periodic_next(std::optional<TimePoint> after) const {
-  return published().periodic_next(after);
-}
-Result<std::optional<periodic::CacheEntry>> Outbox::periodic_cache(std::string_view app, std::string_view tag) const {
-  return published().periodic_cache(app, tag);
-}
-
 }  // namespace bgsync::store

@@ -70,7 +70,7 @@ struct Parts {
     probe.on_checked([this](ProbeVerdict, bool) { gate.probe_checked(); });
     gate.on_paused([this] {
       const std::lock_guard lock(mutex);
-      auto durable = outbox->paused();
+      auto durable = outbox->published().paused();
       paused_calls.push_back({gate.paused(), durable && *durable});
     });
   }
@@ -146,7 +146,7 @@ class Harness {
   bool durable_paused() {
     return co([](Parts& p) -> asio::awaitable<bool> {
       auto seen = co_await p.commits.visible();
-      co_return seen && st::check(p.outbox->paused());
+      co_return seen && st::check(p.outbox->published().paused());
     });
   }
   // The `network` events recorded so far, as every reader sees them after the barrier.
@@ -154,7 +154,7 @@ class Harness {
     return co([](Parts& p) -> asio::awaitable<std::vector<proto::Event>> {
       std::vector<proto::Event> out;
       if (auto seen = co_await p.commits.visible(); !seen) co_return out;
-      for (auto& event : st::check(p.outbox->events_after(0, 1000)))
+      for (auto& event : st::check(p.outbox->published().events_after(0, 1000)))
         if (event.type == proto::EventType::network) out.push_back(std::move(event));
       co_return out;
     });
@@ -361,7 +361,7 @@ TEST_CASE("in a namespace without routes, the gate passes the network's verdict 
     return run_on(ns.io(), [&]() -> asio::awaitable<std::size_t> {
       co_await parts->commits.visible();
       std::size_t n = 0;
-      for (const auto& event : st::check(parts->outbox->events_after(0, 1000)))
+      for (const auto& event : st::check(parts->outbox->published().events_after(0, 1000)))
         n += event.type == proto::EventType::network;
       co_return n;
     }());

@@ -33,11 +33,11 @@ TEST_CASE("a batch is durable when ended and visible when published", "[store][j
   BatchWriter writer(*outbox);
   enqueue_batch(writer, 1, 3);
   REQUIRE(writer.unpublished() == 1);
-  REQUIRE_FALSE(check(outbox->get(make_id(1))));  // not published yet
+  REQUIRE_FALSE(check(outbox->published().get(make_id(1))));  // not published yet
   check(writer.publish());
   REQUIRE(writer.unpublished() == 0);
-  REQUIRE(check(outbox->get(make_id(3)))->state == ActionState::queued);
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 3);
+  REQUIRE(check(outbox->published().get(make_id(3)))->state == ActionState::queued);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 3);
   require_counts_match(*outbox);
 }
 
@@ -60,15 +60,15 @@ TEST_CASE("batches never published are applied again at open", "[store][journal]
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->replayed() == 2);
   REQUIRE(outbox->recovered() == 1);  // the replayed `sending` is queued again, as after any crash
-  for (std::uint64_t i = 1; i <= 4; ++i) REQUIRE(check(outbox->get(make_id(i))));
-  REQUIRE(check(outbox->paused()));
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 4);
+  for (std::uint64_t i = 1; i <= 4; ++i) REQUIRE(check(outbox->published().get(make_id(i))));
+  REQUIRE(check(outbox->published().paused()));
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 4);
   require_counts_match(*outbox);
   // Replayed once: a second open finds nothing left to apply.
   outbox.reset();
   outbox = open_outbox(dir.path());
   REQUIRE(outbox->replayed() == 0);
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 4);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 4);
 }
 
 TEST_CASE("kill -9 after a batch ended loses nothing of it", "[store][journal]") {
@@ -103,7 +103,7 @@ TEST_CASE("kill -9 after a batch ended loses nothing of it", "[store][journal]")
   REQUIRE(WIFSIGNALED(status));
   auto outbox = open_outbox(dir.path());
   INFO("acknowledged " << last << ", replayed " << outbox->replayed());
-  for (std::uint64_t i = 1; i <= last; ++i) REQUIRE(check(outbox->get(make_id(i))));
+  for (std::uint64_t i = 1; i <= last; ++i) REQUIRE(check(outbox->published().get(make_id(i))));
   require_counts_match(*outbox);
 }
 
@@ -125,10 +125,10 @@ TEST_CASE("a failed batch is undone and the unpublished ones before it stay", "[
   }
   enqueue_batch(writer, 3, 1);
   check(writer.publish());
-  REQUIRE(check(outbox->get(make_id(1))));
-  REQUIRE(check(outbox->get(make_id(3))));
-  REQUIRE_FALSE(check(outbox->get(make_id(10))));
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 3);
+  REQUIRE(check(outbox->published().get(make_id(1))));
+  REQUIRE(check(outbox->published().get(make_id(3))));
+  REQUIRE_FALSE(check(outbox->published().get(make_id(10))));
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 3);
   require_counts_match(*outbox);
 }
 
@@ -162,7 +162,7 @@ TEST_CASE("the journal starts over once published past a few MiB", "[store][jour
   REQUIRE(std::filesystem::file_size(journal) < std::size_t{6} << 20);
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->replayed() == 0);
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 200);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 200);
 }
 
 }  // namespace bgsync::store::test

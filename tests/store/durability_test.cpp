@@ -45,7 +45,7 @@ TEST_CASE("actions left sending are queued again at open", "[store][recovery]") 
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->recovered() == 2);
   for (const auto& id : {u1, t1}) {
-    auto a = check(outbox->get(id));
+    auto a = check(outbox->published().get(id));
     REQUIRE(a->state == ActionState::queued);
     REQUIRE(a->attempts == 1);
     REQUIRE(a->next_attempt >= before);
@@ -55,11 +55,11 @@ TEST_CASE("actions left sending are queued again at open", "[store][recovery]") 
   REQUIRE(due.size() == 3);  // u2 (due at t0) first, then the recovered ones; t2 still waits
   REQUIRE(due[0] == u2);
   REQUIRE(std::find(due.begin(), due.end(), t2) == due.end());
-  auto counts = check(outbox->counts());
+  auto counts = check(outbox->published().counts());
   REQUIRE(counts[ActionState::queued] == 4);
   REQUIRE(counts[ActionState::sending] == 0);
 
-  auto events = check(outbox->events_after(6, 10));
+  auto events = check(outbox->published().events_after(6, 10));
   REQUIRE(events.size() == 2);
   for (const auto& e : events) {
     REQUIRE(e.type == EventType::retry);
@@ -67,7 +67,7 @@ TEST_CASE("actions left sending are queued again at open", "[store][recovery]") 
     REQUIRE(e.error == "daemon restarted during the attempt");
     REQUIRE(e.next_attempt);
   }
-  REQUIRE(check(outbox->last_seq()) == 8);
+  REQUIRE(check(outbox->published().last_seq()) == 8);
 
   // Recovered actions carry on normally, and a second open finds nothing to recover.
   write(*outbox, [&](WriteTxn& txn) {
@@ -79,7 +79,7 @@ TEST_CASE("actions left sending are queued again at open", "[store][recovery]") 
   REQUIRE(outbox->recovered() == 0);
   due = due_ids(*outbox);
   REQUIRE(std::find(due.begin(), due.end(), t2) != due.end());
-  counts = check(outbox->counts());
+  counts = check(outbox->published().counts());
   REQUIRE(counts[ActionState::queued] == 3);
   REQUIRE(counts[ActionState::sent] == 1);
   require_counts_match(*outbox);
@@ -106,10 +106,10 @@ TEST_CASE("a process that dies mid-flight loses nothing committed", "[store][rec
   REQUIRE(WEXITSTATUS(status) == 0);
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->recovered() == 1);
-  REQUIRE(check(outbox->get(a))->state == ActionState::queued);
-  REQUIRE_FALSE(check(outbox->get(make_id(2))));
+  REQUIRE(check(outbox->published().get(a))->state == ActionState::queued);
+  REQUIRE_FALSE(check(outbox->published().get(make_id(2))));
   REQUIRE(due_ids(*outbox) == std::vector{a});
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 1);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 1);
 }
 
 TEST_CASE("paused survives a restart", "[store][recovery]") {
@@ -117,14 +117,14 @@ TEST_CASE("paused survives a restart", "[store][recovery]") {
   {
     auto outbox = open_outbox(dir.path());
     write(*outbox, [](WriteTxn& txn) { check(txn.set_paused(true)); });
-    REQUIRE(check(outbox->paused()));
+    REQUIRE(check(outbox->published().paused()));
   }
   {
     auto outbox = open_outbox(dir.path());
-    REQUIRE(check(outbox->paused()));
+    REQUIRE(check(outbox->published().paused()));
     write(*outbox, [](WriteTxn& txn) { check(txn.set_paused(false)); });
   }
-  REQUIRE_FALSE(check(open_outbox(dir.path())->paused()));
+  REQUIRE_FALSE(check(open_outbox(dir.path())->published().paused()));
 }
 
 TEST_CASE("a full outbox says so and keeps what it had", "[store][full]") {
@@ -157,13 +157,13 @@ TEST_CASE("a full outbox says so and keeps what it had", "[store][full]") {
     REQUIRE(stored.size() >= 3);
   }
   auto outbox = open_outbox(dir.path(), map_size);
-  REQUIRE(check(outbox->counts())[ActionState::queued] == stored.size());
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == stored.size());
   for (auto i : stored) {
-    auto a = check(outbox->get(make_id(i)));
+    auto a = check(outbox->published().get(make_id(i)));
     REQUIRE(a);
     REQUIRE(a->body == big + std::to_string(i));
   }
-  REQUIRE(check(outbox->last_seq()) == stored.size());
+  REQUIRE(check(outbox->published().last_seq()) == stored.size());
 }
 
 void raw_set_schema(MDB_txn* txn, std::uint64_t version) {
@@ -224,11 +224,11 @@ TEST_CASE("a schema 1 outbox is upgraded in place", "[store][schema]") {
     raw_drop(txn, {"parked", "netwait", "periodic", "pdue", "pcache"});
   });
   auto outbox = open_outbox(dir.path());
-  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
-  REQUIRE(check(outbox->parked_destinations()).empty());
-  REQUIRE(check(outbox->network_backoff_marks()) == 0);
+  REQUIRE(check(outbox->published().get(make_id(1)))->state == ActionState::queued);
+  REQUIRE(check(outbox->published().parked_destinations()).empty());
+  REQUIRE(check(outbox->published().network_backoff_marks()) == 0);
   write(*outbox, [](WriteTxn& txn) { check(txn.park(make_id(1), "example.com", at(t0))); });
-  REQUIRE(check(outbox->parked_destinations()) == std::vector<std::string>{"example.com"});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector<std::string>{"example.com"});
   outbox.reset();
   REQUIRE(raw_schema(dir.path()) == current_schema);
 }
@@ -260,15 +260,15 @@ TEST_CASE("a schema 2 outbox is upgraded in place", "[store][schema][periodic]")
   REQUIRE(raw_schema(dir.path()) == 2u);
 
   auto outbox = open_outbox(dir.path());
-  REQUIRE(check(outbox->get(make_id(1)))->state == ActionState::queued);
-  auto old_events = check(outbox->events_after(0, 10));
+  REQUIRE(check(outbox->published().get(make_id(1)))->state == ActionState::queued);
+  auto old_events = check(outbox->published().events_after(0, 10));
   REQUIRE(old_events.size() == 1);
   REQUIRE(old_events[0].type == EventType::queued);
   REQUIRE(old_events[0].id == make_id(1));
   REQUIRE_FALSE(old_events[0].outcome);
   REQUIRE_FALSE(old_events[0].duration);
-  REQUIRE(check(outbox->periodic_list(std::nullopt, 10)).empty());
-  REQUIRE_FALSE(check(outbox->periodic_next()));
+  REQUIRE(check(outbox->published().periodic_list(std::nullopt, 10)).empty());
+  REQUIRE_FALSE(check(outbox->published().periodic_next()));
 
   periodic::Registration reg;
   reg.app = "news";
@@ -291,13 +291,13 @@ TEST_CASE("a schema 2 outbox is upgraded in place", "[store][schema][periodic]")
   REQUIRE(raw_schema(dir.path()) == current_schema);
 
   outbox = open_outbox(dir.path());
-  auto listed = check(outbox->periodic_get("news", "feed"));
+  auto listed = check(outbox->published().periodic_get("news", "feed"));
   REQUIRE(listed);
   REQUIRE(listed->registration.last_outcome == proto::PeriodicOutcome::updated);
   REQUIRE(listed->cached == at(t0 + 1));
-  REQUIRE(check(outbox->periodic_cache("news", "feed"))->body == "fresh");
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 60'000));
-  auto events = check(outbox->events_after(0, 10));
+  REQUIRE(check(outbox->published().periodic_cache("news", "feed"))->body == "fresh");
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 60'000));
+  auto events = check(outbox->published().events_after(0, 10));
   REQUIRE(events.size() == 2);
   REQUIRE_FALSE(events[0].outcome);
   REQUIRE(events[1].type == EventType::periodic);

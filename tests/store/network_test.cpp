@@ -18,7 +18,7 @@ using proto::WaitReason;
 AttemptResult network_error() { return AttemptResult{std::nullopt, {}, {}, "connection refused"}; }
 AttemptResult http_error() { return AttemptResult{503, {}, {}, "HTTP 503"}; }
 
-std::uint64_t marks(const Outbox& outbox) { return check(outbox.network_backoff_marks()); }
+std::uint64_t marks(const Outbox& outbox) { return check(outbox.published().network_backoff_marks()); }
 
 // Enqueues untagged actions 1..n and fails each attempt with `result`, backing off until `until`.
 void fail_all(Outbox& outbox, std::uint64_t n, const AttemptResult& result, TimePoint until) {
@@ -37,24 +37,24 @@ TEST_CASE("a network failure's backoff is cut short when the network is back", "
   const ActionId a = make_id(1);
   fail_all(*outbox, 1, network_error(), at(t0 + 300'000));
   REQUIRE(marks(*outbox) == 1);
-  REQUIRE(check(outbox->due(1)).at(0).next_attempt == at(t0 + 300'000));
+  REQUIRE(check(outbox->published().due(1)).at(0).next_attempt == at(t0 + 300'000));
 
   write(*outbox, [&](WriteTxn& txn) {
     REQUIRE(check(txn.reset_network_backoff(at(t0 + 5'000), 100)) == 1);
     REQUIRE(txn.events().empty());
   });
   REQUIRE(marks(*outbox) == 0);
-  auto due = check(outbox->due(10));
+  auto due = check(outbox->published().due(10));
   REQUIRE(due.size() == 1);
   REQUIRE(due[0].id == a);
   REQUIRE(due[0].next_attempt == at(t0 + 5'000));
-  auto got = check(outbox->get(a));
+  auto got = check(outbox->published().get(a));
   REQUIRE(got->next_attempt == at(t0 + 5'000));
   REQUIRE(got->updated == at(t0 + 1));  // no event, so `updated` stays
   REQUIRE(got->last_error == "connection refused");
   // Consumed: a second reset finds nothing.
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.reset_network_backoff(at(t0 + 6'000), 100)) == 0); });
-  REQUIRE(check(outbox->due(1)).at(0).next_attempt == at(t0 + 5'000));
+  REQUIRE(check(outbox->published().due(1)).at(0).next_attempt == at(t0 + 5'000));
 }
 
 TEST_CASE("an HTTP error's backoff is not reset", "[store][netwait]") {
@@ -63,7 +63,7 @@ TEST_CASE("an HTTP error's backoff is not reset", "[store][netwait]") {
   fail_all(*outbox, 1, http_error(), at(t0 + 300'000));
   REQUIRE(marks(*outbox) == 0);
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.reset_network_backoff(at(t0 + 5'000), 100)) == 0); });
-  REQUIRE(check(outbox->due(1)).at(0).next_attempt == at(t0 + 300'000));
+  REQUIRE(check(outbox->published().due(1)).at(0).next_attempt == at(t0 + 300'000));
 
   // A later network failure of the same action marks it.
   write(*outbox, [&](WriteTxn& txn) {
@@ -79,7 +79,7 @@ TEST_CASE("a reset leaves alone what is already due", "[store][netwait]") {
   fail_all(*outbox, 1, network_error(), at(t0 + 1'000));
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.reset_network_backoff(at(t0 + 1'000), 100)) == 0); });
   REQUIRE(marks(*outbox) == 0);  // examined, so unmarked either way
-  REQUIRE(check(outbox->due(1)).at(0).next_attempt == at(t0 + 1'000));
+  REQUIRE(check(outbox->published().due(1)).at(0).next_attempt == at(t0 + 1'000));
 }
 
 TEST_CASE("every other transition clears the network mark", "[store][netwait]") {
@@ -131,7 +131,7 @@ TEST_CASE("reset_network_backoff honours max", "[store][netwait]") {
   REQUIRE(due_ids(*outbox, 2) == std::vector{make_id(1), make_id(2)});  // id order
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.reset_network_backoff(at(t0 + 20), 10)) == 3); });
   REQUIRE(marks(*outbox) == 0);
-  for (const auto& e : check(outbox->due(10))) REQUIRE(e.next_attempt <= at(t0 + 20));
+  for (const auto& e : check(outbox->published().due(10))) REQUIRE(e.next_attempt <= at(t0 + 20));
 }
 
 TEST_CASE("the netwait marks survive a restart", "[store][netwait][recovery]") {
@@ -157,7 +157,7 @@ TEST_CASE("network events go into the log like any other", "[store][network]") {
   write(*outbox, [&](WriteTxn& txn) { check(txn.record_network(true, "", at(t0 + 2))); });
   outbox.reset();
   outbox = open_outbox(dir.path());
-  auto events = check(outbox->events_after(1, 10));
+  auto events = check(outbox->published().events_after(1, 10));
   REQUIRE(events.size() == 2);
   REQUIRE(events[0].seq == 2);
   REQUIRE(events[0].type == EventType::network);
@@ -173,8 +173,8 @@ TEST_CASE("network events go into the log like any other", "[store][network]") {
   REQUIRE(events[1].seq == 3);
   REQUIRE(events[1].online == true);
   REQUIRE(events[1].reason.empty());
-  REQUIRE_FALSE(check(outbox->events_after(0, 1)).at(0).online);  // action events leave it unset
-  REQUIRE(check(outbox->last_seq()) == 3);
+  REQUIRE_FALSE(check(outbox->published().events_after(0, 1)).at(0).online);  // action events leave it unset
+  REQUIRE(check(outbox->published().last_seq()) == 3);
 }
 
 TEST_CASE("waiting says why a queued action is not on the wire", "[store][waiting]") {
@@ -221,13 +221,13 @@ TEST_CASE("waiting says why a queued action is not on the wire", "[store][waitin
   auto require_all = [&](const std::map<ActionId, WaitReason>& want) {
     for (const auto& [id, reason] : want) {
       INFO("action " << id.to_string());
-      REQUIRE(check(outbox->get(id))->waiting == reason);
+      REQUIRE(check(outbox->published().get(id))->waiting == reason);
     }
     proto::ListQuery q;
     q.limit = 3;  // several pages
     std::size_t seen = 0;
     for (;;) {
-      auto page = check(outbox->list(q));
+      auto page = check(outbox->published().list(q));
       for (const auto& a : page.actions) {
         INFO("listed action " << a.id.to_string());
         REQUIRE(a.waiting == want.at(a.id));

@@ -20,20 +20,20 @@ AttemptResult response(int status, std::string error = {}) {
   return r;
 }
 
-std::uint64_t count(const Outbox& outbox, ActionState s) { return check(outbox.counts())[s]; }
+std::uint64_t count(const Outbox& outbox, ActionState s) { return check(outbox.published().counts())[s]; }
 
 TEST_CASE("enqueue then get", "[store][outbox]") {
   TempDir dir;
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->recovered() == 0);
-  REQUIRE_FALSE(check(outbox->get(make_id(1))));
+  REQUIRE_FALSE(check(outbox->published().get(make_id(1))));
   write(*outbox, [](WriteTxn& txn) {
     auto a = check(txn.enqueue(request("t", "mail", std::string("a\0b", 3)), make_id(1), at(t0)));
     REQUIRE(a.state == ActionState::queued);
     REQUIRE(a.next_attempt == at(t0));
     REQUIRE(txn.events().size() == 1);
   });
-  auto got = check(outbox->get(make_id(1)));
+  auto got = check(outbox->published().get(make_id(1)));
   REQUIRE(got);
   REQUIRE(got->id == make_id(1));
   REQUIRE(got->app == "mail");
@@ -50,20 +50,20 @@ TEST_CASE("enqueue then get", "[store][outbox]") {
   REQUIRE(got->last_error.empty());
   REQUIRE_FALSE(got->response_status);
   REQUIRE(count(*outbox, ActionState::queued) == 1);
-  REQUIRE(check(outbox->last_seq()) == 1);
-  REQUIRE(check(outbox->first_seq()) == 1);
+  REQUIRE(check(outbox->published().last_seq()) == 1);
+  REQUIRE(check(outbox->published().first_seq()) == 1);
 }
 
 TEST_CASE("an empty outbox reads as empty", "[store][outbox]") {
   TempDir dir;
   auto outbox = open_outbox(dir.path());
-  REQUIRE(check(outbox->last_seq()) == 0);
-  REQUIRE(check(outbox->first_seq()) == 0);
-  REQUIRE(check(outbox->due(10)).empty());
-  REQUIRE(check(outbox->events_after(0, 10)).empty());
-  REQUIRE_FALSE(check(outbox->paused()));
-  REQUIRE(check(outbox->list({})).actions.empty());
-  for (auto c : check(outbox->counts()).by_state) REQUIRE(c == 0);
+  REQUIRE(check(outbox->published().last_seq()) == 0);
+  REQUIRE(check(outbox->published().first_seq()) == 0);
+  REQUIRE(check(outbox->published().due(10)).empty());
+  REQUIRE(check(outbox->published().events_after(0, 10)).empty());
+  REQUIRE_FALSE(check(outbox->published().paused()));
+  REQUIRE(check(outbox->published().list({})).actions.empty());
+  for (auto c : check(outbox->published().counts()).by_state) REQUIRE(c == 0);
   auto mode = std::filesystem::status(dir.path()).permissions();
   REQUIRE((mode & std::filesystem::perms::all) == std::filesystem::perms::owner_all);
   auto data = std::filesystem::status(dir.path() / "data.mdb").permissions();
@@ -102,7 +102,7 @@ TEST_CASE("state transitions record their events", "[store][outbox]") {
       REQUIRE(txn.events()[0].seq == 4);
       REQUIRE(txn.events()[1].seq == 5);
     });
-    auto events = check(outbox->events_after(0, 100));
+    auto events = check(outbox->published().events_after(0, 100));
     REQUIRE(events.size() == 5);
     std::vector<EventType> types;
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -123,7 +123,7 @@ TEST_CASE("state transitions record their events", "[store][outbox]") {
     REQUIRE(events[3].attempt == 2);
     REQUIRE(events[4].status == 201);
     REQUIRE(events[4].time == at(t0 + 10'001));
-    REQUIRE(check(outbox->due(10)).empty());
+    REQUIRE(check(outbox->published().due(10)).empty());
     REQUIRE(count(*outbox, ActionState::sent) == 1);
     REQUIRE(count(*outbox, ActionState::queued) == 0);
     require_counts_match(*outbox);
@@ -169,10 +169,10 @@ TEST_CASE("state transitions record their events", "[store][outbox]") {
       REQUIRE_FALSE(txn.poisoned());
       REQUIRE(txn.events().size() == 1);
     });
-    REQUIRE(check(outbox->get(a))->state == ActionState::cancelled);
+    REQUIRE(check(outbox->published().get(a))->state == ActionState::cancelled);
     REQUIRE(count(*outbox, ActionState::sending) == 0);
     REQUIRE(count(*outbox, ActionState::cancelled) == 1);
-    REQUIRE(check(outbox->last_seq()) == 3);
+    REQUIRE(check(outbox->published().last_seq()) == 3);
     require_counts_match(*outbox);
   }
 
@@ -194,7 +194,7 @@ TEST_CASE("state transitions record their events", "[store][outbox]") {
       REQUIRE(txn.retry(a, at(t0)).error().code == errc::bad_state);
       REQUIRE(txn.cancel(proto::CancelArgs{a, std::nullopt}, at(t0)).error().code == errc::bad_state);
     });
-    REQUIRE(check(outbox->last_seq()) == 3);
+    REQUIRE(check(outbox->published().last_seq()) == 3);
     REQUIRE(count(*outbox, ActionState::sent) == 1);
     require_counts_match(*outbox);
   }
@@ -204,13 +204,13 @@ TEST_CASE("state transitions record their events", "[store][outbox]") {
       check(txn.mark_sending(a, at(t0)));
       check(txn.mark_retry(a, AttemptResult{std::nullopt, {}, {}, "connection refused"}, at(t0 + 60'000), at(t0)));
     });
-    REQUIRE(check(outbox->due(1))[0].next_attempt == at(t0 + 60'000));
+    REQUIRE(check(outbox->published().due(1))[0].next_attempt == at(t0 + 60'000));
     write(*outbox, [&](WriteTxn& txn) { check(txn.retry(a, at(t0 + 5))); });
-    auto due = check(outbox->due(10));
+    auto due = check(outbox->published().due(10));
     REQUIRE(due.size() == 1);
     REQUIRE(due[0].next_attempt == at(t0 + 5));
-    REQUIRE(check(outbox->get(a))->next_attempt == at(t0 + 5));
-    REQUIRE_FALSE(check(outbox->get(a))->response_status);  // no response arrived
+    REQUIRE(check(outbox->published().get(a))->next_attempt == at(t0 + 5));
+    REQUIRE_FALSE(check(outbox->published().get(a))->response_status);  // no response arrived
   }
 }
 
@@ -222,14 +222,14 @@ TEST_CASE("an uncommitted transaction leaves no trace", "[store][outbox]") {
     check(txn.enqueue(request("t"), make_id(1), at(t0)));
     check(txn.set_paused(true));
   }
-  REQUIRE_FALSE(check(outbox->get(make_id(1))));
-  REQUIRE(check(outbox->due(10)).empty());
-  REQUIRE(check(outbox->last_seq()) == 0);
+  REQUIRE_FALSE(check(outbox->published().get(make_id(1))));
+  REQUIRE(check(outbox->published().due(10)).empty());
+  REQUIRE(check(outbox->published().last_seq()) == 0);
   REQUIRE(count(*outbox, ActionState::queued) == 0);
-  REQUIRE_FALSE(check(outbox->paused()));
+  REQUIRE_FALSE(check(outbox->published().paused()));
   // The next transaction starts from the same counters.
   write(*outbox, [](WriteTxn& txn) { REQUIRE(check(txn.enqueue(request("t"), make_id(2), at(t0))).id == make_id(2)); });
-  REQUIRE(check(outbox->events_after(0, 10)).at(0).seq == 1);
+  REQUIRE(check(outbox->published().events_after(0, 10)).at(0).seq == 1);
 }
 
 TEST_CASE("list pages in id order with filters", "[store][outbox]") {
@@ -245,7 +245,7 @@ TEST_CASE("list pages in id order with filters", "[store][outbox]") {
 
   proto::ListQuery q;
   q.limit = 4;
-  auto p1 = check(outbox->list(q));
+  auto p1 = check(outbox->published().list(q));
   REQUIRE(p1.actions.size() == 4);
   REQUIRE(p1.actions[0].id == make_id(1));
   REQUIRE(p1.actions[3].id == make_id(4));
@@ -254,35 +254,35 @@ TEST_CASE("list pages in id order with filters", "[store][outbox]") {
   REQUIRE(p1.actions[0].response_body.empty());
   REQUIRE(p1.actions[0].response_status == 200);
   q.after = p1.next;
-  auto p2 = check(outbox->list(q));
+  auto p2 = check(outbox->published().list(q));
   REQUIRE(p2.actions.front().id == make_id(5));
   q.after = p2.next;
-  auto p3 = check(outbox->list(q));
+  auto p3 = check(outbox->published().list(q));
   REQUIRE(p3.actions.size() == 2);
   REQUIRE(p3.actions.back().id == make_id(10));
   REQUIRE_FALSE(p3.next);
 
   proto::ListQuery by_tag;
   by_tag.tag = "even";
-  auto even = check(outbox->list(by_tag));
+  auto even = check(outbox->published().list(by_tag));
   REQUIRE(even.actions.size() == 5);
   for (const auto& a : even.actions) REQUIRE(a.tag == "even");
 
   proto::ListQuery by_state;
   by_state.state = ActionState::sent;
-  REQUIRE(check(outbox->list(by_state)).actions.size() == 1);
+  REQUIRE(check(outbox->published().list(by_state)).actions.size() == 1);
 
   proto::ListQuery combined;
   combined.app = "app2";
   combined.tag = "";
   combined.state = ActionState::queued;
-  auto c = check(outbox->list(combined));
+  auto c = check(outbox->published().list(combined));
   REQUIRE(c.actions.size() == 2);  // 7 and 9
   REQUIRE(c.actions[0].id == make_id(7));
 
   proto::ListQuery after_unknown;  // a cursor id that is not stored still pages from its place
   after_unknown.after = make_id(0);
-  REQUIRE(check(outbox->list(after_unknown)).actions.front().id == make_id(1));
+  REQUIRE(check(outbox->published().list(after_unknown)).actions.front().id == make_id(1));
 }
 
 TEST_CASE("events_after and prune_events", "[store][outbox]") {
@@ -291,24 +291,24 @@ TEST_CASE("events_after and prune_events", "[store][outbox]") {
   for (std::uint64_t i = 1; i <= 10; ++i) {
     write(*outbox, [&](WriteTxn& txn) { check(txn.enqueue(request(), make_id(i), at(t0 + static_cast<std::int64_t>(i)))); });
   }
-  auto page = check(outbox->events_after(3, 4));
+  auto page = check(outbox->published().events_after(3, 4));
   REQUIRE(page.size() == 4);
   REQUIRE(page.front().seq == 4);
   REQUIRE(page.back().seq == 7);
-  REQUIRE(check(outbox->events_after(10, 4)).empty());
+  REQUIRE(check(outbox->published().events_after(10, 4)).empty());
 
   write(*outbox, [](WriteTxn& txn) {
     REQUIRE(check(txn.prune_events(at(t0 + 6), 2)) == 2);  // bounded by max
     REQUIRE(check(txn.prune_events(at(t0 + 6), 100)) == 3);  // stops at the first new enough
   });
-  REQUIRE(check(outbox->first_seq()) == 6);
-  REQUIRE(check(outbox->last_seq()) == 10);
-  REQUIRE(check(outbox->events_after(0, 100)).front().seq == 6);
+  REQUIRE(check(outbox->published().first_seq()) == 6);
+  REQUIRE(check(outbox->published().last_seq()) == 10);
+  REQUIRE(check(outbox->published().events_after(0, 100)).front().seq == 6);
   write(*outbox, [](WriteTxn& txn) { REQUIRE(check(txn.prune_events(at(t0 + 1000), 100)) == 5); });
-  REQUIRE(check(outbox->first_seq()) == 0);
-  REQUIRE(check(outbox->last_seq()) == 10);  // seqs are never reused
+  REQUIRE(check(outbox->published().first_seq()) == 0);
+  REQUIRE(check(outbox->published().last_seq()) == 10);  // seqs are never reused
   write(*outbox, [](WriteTxn& txn) { check(txn.enqueue(request(), make_id(11), at(t0))); });
-  REQUIRE(check(outbox->first_seq()) == 11);
+  REQUIRE(check(outbox->published().first_seq()) == 11);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ using proto::WaitReason;
 const std::string a_host = "a.example";
 const std::string b_host = "b.example";
 
-WaitReason waiting(const Outbox& outbox, const ActionId& id) { return check(outbox.get(id))->waiting; }
+WaitReason waiting(const Outbox& outbox, const ActionId& id) { return check(outbox.published().get(id))->waiting; }
 
 TEST_CASE("park and unpark keep enqueue order and honour max", "[store][parking]") {
   TempDir dir;
@@ -43,10 +43,10 @@ TEST_CASE("park and unpark keep enqueue order and honour max", "[store][parking]
     REQUIRE(txn.events().empty());
   });
   REQUIRE(due_ids(*outbox) == std::vector{u4});
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host, b_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host, b_host});
   REQUIRE(waiting(*outbox, u1) == WaitReason::network);
   REQUIRE(waiting(*outbox, u4) == WaitReason::none);
-  REQUIRE(check(outbox->counts())[ActionState::queued] == 5);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == 5);
   require_counts_match(*outbox);
 
   write(*outbox, [&](WriteTxn& txn) {
@@ -54,7 +54,7 @@ TEST_CASE("park and unpark keep enqueue order and honour max", "[store][parking]
     REQUIRE(txn.events().empty());
   });
   REQUIRE(due_ids(*outbox) == std::vector{u1, u3, u4});  // back with their own next_attempt
-  REQUIRE(check(outbox->get(u1))->updated == at(t0));
+  REQUIRE(check(outbox->published().get(u1))->updated == at(t0));
   REQUIRE(waiting(*outbox, u1) == WaitReason::none);
   REQUIRE(waiting(*outbox, u5) == WaitReason::network);
   write(*outbox, [&](WriteTxn& txn) {
@@ -64,7 +64,7 @@ TEST_CASE("park and unpark keep enqueue order and honour max", "[store][parking]
     REQUIRE(check(txn.unpark(b_host, at(t0 + 8), 0)) == 0);
   });
   REQUIRE(due_ids(*outbox) == std::vector{u1, u3, u4, u5});
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{b_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{b_host});
 
   // An unparked action is an ordinary one again: it can be parked anew and sent.
   write(*outbox, [&](WriteTxn& txn) {
@@ -74,7 +74,7 @@ TEST_CASE("park and unpark keep enqueue order and honour max", "[store][parking]
     check(txn.mark_sent(u2, AttemptResult{200, {}, {}, {}}, at(t0 + 10)));
   });
   REQUIRE(due_ids(*outbox) == std::vector{u1, u3, u4, u5});
-  REQUIRE(check(outbox->parked_destinations()).empty());
+  REQUIRE(check(outbox->published().parked_destinations()).empty());
   require_counts_match(*outbox);
 }
 
@@ -110,13 +110,13 @@ TEST_CASE("park refuses what it cannot park, writing nothing", "[store][parking]
     REQUIRE_FALSE(txn.poisoned());
     REQUIRE(txn.events().empty());
   });
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host});
   // The longest destination allowed is fine.
   write(*outbox, [&](WriteTxn& txn) {
     check(txn.unpark(a_host, at(t0), 10));
     check(txn.park(h, std::string(max_destination_size, 'x'), at(t0)));
   });
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{std::string(max_destination_size, 'x')});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{std::string(max_destination_size, 'x')});
 }
 
 TEST_CASE("parked_destinations lists each destination once, in byte order", "[store][parking]") {
@@ -135,11 +135,11 @@ TEST_CASE("parked_destinations lists each destination once, in byte order", "[st
       }
     }
   });
-  REQUIRE(check(outbox->parked_destinations()) == hosts);
+  REQUIRE(check(outbox->published().parked_destinations()) == hosts);
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.unpark("a\x01", at(t0), 100)) == 3); });
-  REQUIRE(check(outbox->parked_destinations()) ==
+  REQUIRE(check(outbox->published().parked_destinations()) ==
           std::vector<std::string>{"a", "a\x01z", "a.b", "ab", "b", "\xff"});
-  REQUIRE(check(outbox->due(100)).size() == 3);
+  REQUIRE(check(outbox->published().due(100)).size() == 3);
 }
 
 TEST_CASE("a parked head keeps blocking its tag", "[store][parking]") {
@@ -193,13 +193,13 @@ TEST_CASE("cancelling a parked head lets the next of its tag go, unparked", "[st
     });
     REQUIRE(due_ids(*outbox) == std::vector{n1});  // the daemon parks it again if need be
     REQUIRE(waiting(*outbox, n1) == WaitReason::none);
-    REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host});
+    REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host});
     write(*outbox, [&](WriteTxn& txn) {
       check(txn.cancel(proto::CancelArgs{u, std::nullopt}, at(t0 + 1)));
       // Nothing of theirs is left in parked: unpark finds nothing.
       REQUIRE(check(txn.unpark(a_host, at(t0 + 1), 10)) == 0);
     });
-    REQUIRE(check(outbox->parked_destinations()).empty());
+    REQUIRE(check(outbox->published().parked_destinations()).empty());
     // A cancelled action retried is queued afresh, not parked.
     write(*outbox, [&](WriteTxn& txn) {
       auto r = check(txn.retry(u, at(t0 + 2)));
@@ -217,7 +217,7 @@ TEST_CASE("cancelling a parked head lets the next of its tag go, unparked", "[st
       REQUIRE(c[2].id == n2);
     });
     REQUIRE(due_ids(*outbox).empty());
-    REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host});  // u is still parked
+    REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host});  // u is still parked
     write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.unpark(a_host, at(t0 + 1), 10)) == 1); });
     REQUIRE(due_ids(*outbox) == std::vector{u});
   }
@@ -240,7 +240,7 @@ TEST_CASE("retry leaves a parked action parked", "[store][parking]") {
     REQUIRE(txn.events().empty());
   });
   REQUIRE(due_ids(*outbox).empty());
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host});
   REQUIRE(waiting(*outbox, a) == WaitReason::network);
 }
 
@@ -271,7 +271,7 @@ TEST_CASE("parking survives a restart and a crash", "[store][parking][recovery]"
 
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->recovered() == 1);  // s; the parked ones are queued and stay as they were
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host, b_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host, b_host});
   REQUIRE(waiting(*outbox, p1) == WaitReason::network);
   REQUIRE(waiting(*outbox, p2) == WaitReason::network);
   auto due = due_ids(*outbox);
@@ -280,9 +280,9 @@ TEST_CASE("parking survives a restart and a crash", "[store][parking][recovery]"
   outbox.reset();
   outbox = open_outbox(dir.path());
   REQUIRE(outbox->recovered() == 0);
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host, b_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host, b_host});
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.unpark(b_host, at(t0 + 1), 10)) == 1); });
-  REQUIRE(check(outbox->parked_destinations()) == std::vector{a_host});
+  REQUIRE(check(outbox->published().parked_destinations()) == std::vector{a_host});
   due = due_ids(*outbox);
   REQUIRE(std::set(due.begin(), due.end()) == std::set{p2, lost, s});
   require_counts_match(*outbox);
@@ -303,18 +303,18 @@ TEST_CASE("100,000 actions parked across 10 destinations", "[store][parking][sca
       }
     });
   }
-  REQUIRE(check(outbox->due(10)).empty());
-  REQUIRE(check(outbox->counts())[ActionState::queued] == total);
-  auto hosts = check(outbox->parked_destinations());
+  REQUIRE(check(outbox->published().due(10)).empty());
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == total);
+  auto hosts = check(outbox->published().parked_destinations());
   REQUIRE(hosts.size() == destinations);
   REQUIRE(hosts.front() == "host-0.example");
 
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.unpark(host(3), at(t0), total)) == total / destinations); });
-  auto due = check(outbox->due(total));
+  auto due = check(outbox->published().due(total));
   REQUIRE(due.size() == total / destinations);
   REQUIRE(due.front().id == make_id(3));
   REQUIRE(due.back().id == make_id(total - 7));
-  REQUIRE(check(outbox->parked_destinations()).size() == destinations - 1);
+  REQUIRE(check(outbox->published().parked_destinations()).size() == destinations - 1);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ struct Fetched {
     updated.cache = v1;
     reg = record(*outbox, "news", "feed", updated, t0 + 10);
   }
-  std::optional<CacheEntry> cache() const { return check(outbox->periodic_cache("news", "feed")); }
+  std::optional<CacheEntry> cache() const { return check(outbox->published().periodic_cache("news", "feed")); }
 };
 
 TEST_CASE("an updated run stores its body and validators", "[store][periodic]") {
@@ -43,9 +43,9 @@ TEST_CASE("an updated run stores its body and validators", "[store][periodic]") 
   REQUIRE(f.reg.created == at(t0));
   REQUIRE(f.reg.updated == at(t0));  // a run is not a re-registration
   REQUIRE(f.cache() == f.v1);
-  REQUIRE(check(f.outbox->periodic_get("news", "feed"))->cached == at(t0 + 10));
-  REQUIRE(check(f.outbox->periodic_next()) == at(t0 + 60'000));
-  REQUIRE(check(f.outbox->periodic_due(at(t0 + 59'999), 10)).empty());
+  REQUIRE(check(f.outbox->published().periodic_get("news", "feed"))->cached == at(t0 + 10));
+  REQUIRE(check(f.outbox->published().periodic_next()) == at(t0 + 60'000));
+  REQUIRE(check(f.outbox->published().periodic_due(at(t0 + 59'999), 10)).empty());
 
   // A 304 confirms v1, then a new body replaces it and its validators (even with empty ones).
   Run confirm = run_of(f.reg, PeriodicOutcome::not_modified, 304, t0 + 120'000);
@@ -61,7 +61,7 @@ TEST_CASE("an updated run stores its body and validators", "[store][periodic]") 
   REQUIRE_FALSE(r.validated);
   REQUIRE(r.last_status == 203);
   REQUIRE(f.cache() == v2.cache);
-  REQUIRE(check(f.outbox->periodic_get("news", "feed"))->cached == at(t0 + 120'000));
+  REQUIRE(check(f.outbox->published().periodic_get("news", "feed"))->cached == at(t0 + 120'000));
 }
 
 TEST_CASE("a not-modified run confirms the cached body", "[store][periodic]") {
@@ -80,7 +80,7 @@ TEST_CASE("a not-modified run confirms the cached body", "[store][periodic]") {
   REQUIRE(r.last_modified == "Mon, 23 Nov 2026 10:00:00 GMT");
   REQUIRE(r.next_earliest == at(t0 + 120'000));
   REQUIRE(f.cache() == f.v1);
-  REQUIRE(check(f.outbox->periodic_get("news", "feed"))->cached == at(t0 + 10));
+  REQUIRE(check(f.outbox->published().periodic_get("news", "feed"))->cached == at(t0 + 10));
 }
 
 TEST_CASE("failed runs count up, and a success resets them", "[store][periodic]") {
@@ -160,8 +160,8 @@ TEST_CASE("a run that may not record writes nothing", "[store][periodic]") {
   });
   REQUIRE(stored(*f.outbox, "news", "feed") == before);
   REQUIRE(f.cache() == f.v1);
-  REQUIRE(check(f.outbox->last_seq()) == 0);
-  REQUIRE(check(f.outbox->periodic_next()) == before.next_earliest);
+  REQUIRE(check(f.outbox->published().last_seq()) == 0);
+  REQUIRE(check(f.outbox->published().periodic_next()) == before.next_earliest);
 
   // A body of exactly the limit is kept.
   Run biggest = run_of(before, PeriodicOutcome::updated, 200, t0 + 90'000);
@@ -221,8 +221,8 @@ TEST_CASE("a run that ends its period appends one periodic event", "[store][peri
       require_periodic_event(txn.events()[0], c.outcome, c.status, c.expected_error, now, duration);
     });
     ++seq;
-    REQUIRE(check(outbox->last_seq()) == seq);
-    auto logged = check(outbox->events_after(seq - 1, 10));
+    REQUIRE(check(outbox->published().last_seq()) == seq);
+    auto logged = check(outbox->published().events_after(seq - 1, 10));
     REQUIRE(logged.size() == 1);
     REQUIRE(logged[0].seq == seq);
     require_periodic_event(logged[0], c.outcome, c.status, c.expected_error, now, duration);
@@ -237,7 +237,7 @@ TEST_CASE("a run that ends its period appends one periodic event", "[store][peri
       check(txn.periodic_record("news", "feed", retry, at(now + 10)));
       REQUIRE(txn.events().empty());
     });
-    REQUIRE(check(outbox->last_seq()) == seq);
+    REQUIRE(check(outbox->published().last_seq()) == seq);
     REQUIRE(stored(*outbox, "news", "feed").last_error == "HTTP 503");
   }
   SECTION("in one transaction with action events, in order") {
@@ -253,7 +253,7 @@ TEST_CASE("a run that ends its period appends one periodic event", "[store][peri
       REQUIRE(txn.events()[1].seq == seq + 2);
       REQUIRE(txn.events()[2].type == EventType::queued);
     });
-    auto logged = check(outbox->events_after(seq, 10));
+    auto logged = check(outbox->published().events_after(seq, 10));
     REQUIRE(logged.size() == 3);
     require_periodic_event(logged[1], PeriodicOutcome::not_modified, 304, "", now + 2, 0);
   }

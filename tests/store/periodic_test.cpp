@@ -18,11 +18,11 @@ using proto::PowerConstraint;
 TEST_CASE("an empty outbox has no periodic registrations", "[store][periodic]") {
   TempDir dir;
   auto outbox = open_outbox(dir.path());
-  REQUIRE_FALSE(check(outbox->periodic_get("news", "feed")));
-  REQUIRE(check(outbox->periodic_list(std::nullopt, 100)).empty());
-  REQUIRE(check(outbox->periodic_due(at(t0), 100)).empty());
-  REQUIRE_FALSE(check(outbox->periodic_next()));
-  REQUIRE_FALSE(check(outbox->periodic_cache("news", "feed")));
+  REQUIRE_FALSE(check(outbox->published().periodic_get("news", "feed")));
+  REQUIRE(check(outbox->published().periodic_list(std::nullopt, 100)).empty());
+  REQUIRE(check(outbox->published().periodic_due(at(t0), 100)).empty());
+  REQUIRE_FALSE(check(outbox->published().periodic_next()));
+  REQUIRE_FALSE(check(outbox->published().periodic_cache("news", "feed")));
 }
 
 TEST_CASE("a new registration is due now", "[store][periodic]") {
@@ -66,16 +66,16 @@ TEST_CASE("a new registration is due now", "[store][periodic]") {
     REQUIRE(got.last_modified.empty());
     REQUIRE(txn.events().empty());  // registering is not an event
   });
-  auto listed = check(outbox->periodic_get("news", "feed"));
+  auto listed = check(outbox->published().periodic_get("news", "feed"));
   REQUIRE(listed);
   REQUIRE(listed->registration == stored(*outbox, "news", "feed"));
   REQUIRE(listed->registration.created == at(t0));
   REQUIRE_FALSE(listed->cached);
-  REQUIRE(check(outbox->periodic_next()) == at(t0));
-  REQUIRE(tags(check(outbox->periodic_due(at(t0), 10))) == std::vector<std::string>{"feed"});
-  REQUIRE(check(outbox->periodic_due(at(t0 - 1), 10)).empty());
-  REQUIRE_FALSE(check(outbox->periodic_cache("news", "feed")));
-  REQUIRE(check(outbox->last_seq()) == 0);
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0));
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0), 10))) == std::vector<std::string>{"feed"});
+  REQUIRE(check(outbox->published().periodic_due(at(t0 - 1), 10)).empty());
+  REQUIRE_FALSE(check(outbox->published().periodic_cache("news", "feed")));
+  REQUIRE(check(outbox->published().last_seq()) == 0);
 }
 
 TEST_CASE("replacing a registration keeps its history and cache", "[store][periodic]") {
@@ -97,7 +97,7 @@ TEST_CASE("replacing a registration keeps its history and cache", "[store][perio
   REQUIRE(r.period_start == at(t0 + 18));
   REQUIRE(r.validated == at(t0 + 15));
   const Registration before = r;
-  const auto cache_before = check(outbox->periodic_cache("news", "feed"));
+  const auto cache_before = check(outbox->published().periodic_cache("news", "feed"));
   REQUIRE(cache_before);
 
   // What every replacement keeps, whatever changed.
@@ -113,12 +113,12 @@ TEST_CASE("replacing a registration keeps its history and cache", "[store][perio
     REQUIRE(got.last_error == "HTTP 503");
     REQUIRE(got.consecutive_failures == 0);
     REQUIRE_FALSE(got.period_start);
-    REQUIRE(check(outbox->periodic_cache("news", "feed")) == cache_before);
-    REQUIRE(check(outbox->periodic_get("news", "feed"))->cached == at(t0 + 10));
+    REQUIRE(check(outbox->published().periodic_cache("news", "feed")) == cache_before);
+    REQUIRE(check(outbox->published().periodic_get("news", "feed"))->cached == at(t0 + 10));
     // Exactly one pdue entry, at the new time: the old one is gone.
-    REQUIRE(check(outbox->periodic_next()) == got.next_earliest);
-    REQUIRE(check(outbox->periodic_due(at(t0 + 10'000'000), 10)).size() == 1);
-    REQUIRE(check(outbox->periodic_list(std::nullopt, 10)).size() == 1);
+    REQUIRE(check(outbox->published().periodic_next()) == got.next_earliest);
+    REQUIRE(check(outbox->published().periodic_due(at(t0 + 10'000'000), 10)).size() == 1);
+    REQUIRE(check(outbox->published().periodic_list(std::nullopt, 10)).size() == 1);
   };
   auto require_validators = [&](const Registration& got, bool kept) {
     REQUIRE(got.etag == (kept ? before.etag : ""));
@@ -199,8 +199,8 @@ TEST_CASE("replacing a registration that never ran makes it due now", "[store][p
   REQUIRE(replaced.registration.created == at(t0));
   REQUIRE(replaced.registration.updated == at(t0 + 100));
   REQUIRE(replaced.registration.next_earliest == at(t0 + 100));
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 100));
-  REQUIRE(check(outbox->periodic_due(at(t0 + 99), 10)).empty());
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 100));
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 99), 10)).empty());
 }
 
 TEST_CASE("bad registrations write nothing and leave the transaction usable", "[store][periodic]") {
@@ -240,10 +240,10 @@ TEST_CASE("bad registrations write nothing and leave the transaction usable", "[
     REQUIRE(txn.events().empty());
   });
   REQUIRE(stored(*outbox, "news", "keep") == kept);
-  REQUIRE(tags(listed(check(outbox->periodic_list(std::string_view("news"), 10)))) ==
+  REQUIRE(tags(listed(check(outbox->published().periodic_list(std::string_view("news"), 10)))) ==
           std::vector<std::string>{"good", "keep", std::string(proto::max_tag_size, 't')});
-  REQUIRE(check(outbox->periodic_list(std::nullopt, 10)).size() == 4);
-  REQUIRE(check(outbox->periodic_due(at(t0 + 10'000), 10)).size() == 4);
+  REQUIRE(check(outbox->published().periodic_list(std::nullopt, 10)).size() == 4);
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 10'000), 10)).size() == 4);
 }
 
 // app and tag of max_tag_size each would make a pdue key of 521 bytes, over LMDB's 511-byte key
@@ -284,10 +284,10 @@ TEST_CASE("remove deletes the registration, its schedule and its cache", "[store
     REQUIRE_FALSE(txn.poisoned());
     REQUIRE(txn.events().empty());
   });
-  REQUIRE_FALSE(check(outbox->periodic_get("news", "feed")));
-  REQUIRE_FALSE(check(outbox->periodic_cache("news", "feed")));
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 50));  // feed's pdue entry (t0 + 60'000) is gone
-  REQUIRE(tags(check(outbox->periodic_due(at(t0 + 10'000'000), 10))) == std::vector<std::string>{"other"});
+  REQUIRE_FALSE(check(outbox->published().periodic_get("news", "feed")));
+  REQUIRE_FALSE(check(outbox->published().periodic_cache("news", "feed")));
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 50));  // feed's pdue entry (t0 + 60'000) is gone
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0 + 10'000'000), 10))) == std::vector<std::string>{"other"});
   write(*outbox, [&](WriteTxn& txn) { REQUIRE_FALSE(check(txn.periodic_remove("news", "feed"))); });
 
   // Registering the tag again starts afresh: no history, no cache.
@@ -295,8 +295,8 @@ TEST_CASE("remove deletes the registration, its schedule and its cache", "[store
   REQUIRE_FALSE(again.replaced);
   REQUIRE(again.registration.created == at(t0 + 100));
   REQUIRE_FALSE(again.registration.last_run);
-  REQUIRE_FALSE(check(outbox->periodic_cache("news", "feed")));
-  REQUIRE_FALSE(check(outbox->periodic_get("news", "feed"))->cached);
+  REQUIRE_FALSE(check(outbox->published().periodic_cache("news", "feed")));
+  REQUIRE_FALSE(check(outbox->published().periodic_get("news", "feed"))->cached);
 }
 
 TEST_CASE("reschedule moves only the next run", "[store][periodic]") {
@@ -315,13 +315,13 @@ TEST_CASE("reschedule moves only the next run", "[store][periodic]") {
     REQUIRE(txn.events().empty());
   });
   REQUIRE(stored(*outbox, "news", "feed").next_earliest == at(t0 + 500));
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 500));
-  REQUIRE(check(outbox->periodic_due(at(t0 + 499), 10)).empty());
-  REQUIRE(check(outbox->periodic_due(at(t0 + 500), 10)).size() == 1);
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 500));
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 499), 10)).empty());
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 500), 10)).size() == 1);
   // Earlier works too (periodic_run: now), and leaves a single pdue entry.
   write(*outbox, [&](WriteTxn& txn) { check(txn.periodic_reschedule("news", "feed", at(t0 - 100))); });
-  REQUIRE(check(outbox->periodic_next()) == at(t0 - 100));
-  REQUIRE(check(outbox->periodic_due(at(t0 + 10'000), 10)).size() == 1);
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 - 100));
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 10'000), 10)).size() == 1);
 }
 
 TEST_CASE("due lists what is due, earliest first", "[store][periodic]") {
@@ -334,20 +334,20 @@ TEST_CASE("due lists what is due, earliest first", "[store][periodic]") {
   put(*outbox, registration("d"), t0 - 5);
   put(*outbox, registration("z", "tie"), t0 + 40);
   put(*outbox, registration("y", "tie"), t0 + 40);
-  REQUIRE(check(outbox->periodic_next()) == at(t0 - 5));
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 - 5));
   // After a time: the first strictly later, whatever is overdue before it (the scheduler's timer).
-  REQUIRE(check(outbox->periodic_next(at(t0 - 5))) == at(t0 + 10));
-  REQUIRE(check(outbox->periodic_next(at(t0 + 15))) == at(t0 + 20));
-  REQUIRE(check(outbox->periodic_next(at(t0 + 39))) == at(t0 + 40));
-  REQUIRE_FALSE(check(outbox->periodic_next(at(t0 + 40))));
-  REQUIRE(tags(check(outbox->periodic_due(at(t0 + 20), 10))) == std::vector<std::string>{"d", "b", "c"});
-  REQUIRE(check(outbox->periodic_due(at(t0 + 20), 10))[2].app == "other");
-  REQUIRE(tags(check(outbox->periodic_due(at(t0 + 20), 2))) == std::vector<std::string>{"d", "b"});
-  REQUIRE(tags(check(outbox->periodic_due(at(t0 + 40), 10))) == std::vector<std::string>{"d", "b", "c", "a", "y", "z"});
-  REQUIRE(check(outbox->periodic_due(at(t0 + 40), 0)).empty());
-  REQUIRE(check(outbox->periodic_due(at(t0 - 6), 10)).empty());
+  REQUIRE(check(outbox->published().periodic_next(at(t0 - 5))) == at(t0 + 10));
+  REQUIRE(check(outbox->published().periodic_next(at(t0 + 15))) == at(t0 + 20));
+  REQUIRE(check(outbox->published().periodic_next(at(t0 + 39))) == at(t0 + 40));
+  REQUIRE_FALSE(check(outbox->published().periodic_next(at(t0 + 40))));
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0 + 20), 10))) == std::vector<std::string>{"d", "b", "c"});
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 20), 10))[2].app == "other");
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0 + 20), 2))) == std::vector<std::string>{"d", "b"});
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0 + 40), 10))) == std::vector<std::string>{"d", "b", "c", "a", "y", "z"});
+  REQUIRE(check(outbox->published().periodic_due(at(t0 + 40), 0)).empty());
+  REQUIRE(check(outbox->published().periodic_due(at(t0 - 6), 10)).empty());
   // Due entries are whole registrations, as stored.
-  REQUIRE(check(outbox->periodic_due(at(t0 - 5), 1)).at(0) == stored(*outbox, "news", "d"));
+  REQUIRE(check(outbox->published().periodic_due(at(t0 - 5), 1)).at(0) == stored(*outbox, "news", "d"));
 }
 
 TEST_CASE("the next run of many registrations is found by the index", "[store][periodic]") {
@@ -364,16 +364,16 @@ TEST_CASE("the next run of many registrations is found by the index", "[store][p
     }
   });
   std::sort(times.begin(), times.end());
-  REQUIRE(check(outbox->periodic_next()) == at(times.front()));
-  auto due = check(outbox->periodic_due(at(t0 + 3'600'001), 50));
+  REQUIRE(check(outbox->published().periodic_next()) == at(times.front()));
+  auto due = check(outbox->published().periodic_due(at(t0 + 3'600'001), 50));
   REQUIRE(due.size() == 50);
   for (std::size_t i = 0; i < due.size(); ++i) REQUIRE(due[i].next_earliest == at(times[i]));
-  REQUIRE(check(outbox->periodic_due(at(times[9]), 1000)).size() == 10);
+  REQUIRE(check(outbox->published().periodic_due(at(times[9]), 1000)).size() == 10);
   // The earliest moves on when the first is run.
   write(*outbox, [&](WriteTxn& txn) {
     check(txn.periodic_reschedule(due[0].app, due[0].tag, at(t0 + 10'000'000)));
   });
-  REQUIRE(check(outbox->periodic_next()) == at(times[1]));
+  REQUIRE(check(outbox->published().periodic_next()) == at(times[1]));
 }
 
 TEST_CASE("list is in (app, tag) order and filters by app exactly", "[store][periodic]") {
@@ -388,22 +388,22 @@ TEST_CASE("list is in (app, tag) order and filters by app exactly", "[store][per
   updated.cache = CacheEntry{200, {}, "x", at(t0 + 7)};
   record(*outbox, "a", "t1", updated, t0 + 7);
 
-  auto all = check(outbox->periodic_list(std::nullopt, 100));
+  auto all = check(outbox->published().periodic_list(std::nullopt, 100));
   std::vector<std::string> keys;
   for (const auto& l : all) keys.push_back(l.registration.app + "/" + l.registration.tag);
   REQUIRE(keys == std::vector<std::string>{"/d", "a/t1", "a/t2", "a\x01/x", "ab/x", "b/x"});
 
-  auto a = check(outbox->periodic_list(std::string_view("a"), 100));
+  auto a = check(outbox->published().periodic_list(std::string_view("a"), 100));
   REQUIRE(tags(listed(a)) == std::vector<std::string>{"t1", "t2"});  // not "ab"'s, nor "a\x01"'s
   REQUIRE(a[0].cached == at(t0 + 7));
   REQUIRE_FALSE(a[1].cached);
   REQUIRE(a[0].registration == stored(*outbox, "a", "t1"));
-  REQUIRE(tags(listed(check(outbox->periodic_list(std::string_view(""), 100)))) == std::vector<std::string>{"d"});
-  REQUIRE(tags(listed(check(outbox->periodic_list(std::string_view("ab"), 100)))) == std::vector<std::string>{"x"});
-  REQUIRE(check(outbox->periodic_list(std::string_view("c"), 100)).empty());
-  REQUIRE(check(outbox->periodic_list(std::string_view("a"), 1)).size() == 1);
-  REQUIRE(check(outbox->periodic_list(std::nullopt, 3)).size() == 3);
-  REQUIRE(check(outbox->periodic_list(std::nullopt, 0)).empty());
+  REQUIRE(tags(listed(check(outbox->published().periodic_list(std::string_view(""), 100)))) == std::vector<std::string>{"d"});
+  REQUIRE(tags(listed(check(outbox->published().periodic_list(std::string_view("ab"), 100)))) == std::vector<std::string>{"x"});
+  REQUIRE(check(outbox->published().periodic_list(std::string_view("c"), 100)).empty());
+  REQUIRE(check(outbox->published().periodic_list(std::string_view("a"), 1)).size() == 1);
+  REQUIRE(check(outbox->published().periodic_list(std::nullopt, 3)).size() == 3);
+  REQUIRE(check(outbox->published().periodic_list(std::nullopt, 0)).empty());
 }
 
 TEST_CASE("periodic registrations, cache and events survive a reopen", "[store][periodic][recovery]") {
@@ -435,19 +435,19 @@ TEST_CASE("periodic registrations, cache and events survive a reopen", "[store][
   REQUIRE(stored(*outbox, "mail", "failing") == failing);
   REQUIRE(failing.period_start == at(t0 + 1));
   REQUIRE(failing.consecutive_failures == 1);
-  REQUIRE_FALSE(check(outbox->periodic_get("news", "lost")));
-  REQUIRE(check(outbox->periodic_cache("news", "feed")) == cache);
-  REQUIRE(check(outbox->periodic_get("news", "feed"))->cached == at(t0 + 5));
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 1'000));
-  REQUIRE(tags(check(outbox->periodic_due(at(t0 + 60'000), 10))) == std::vector<std::string>{"failing", "feed"});
-  auto events = check(outbox->events_after(0, 10));
+  REQUIRE_FALSE(check(outbox->published().periodic_get("news", "lost")));
+  REQUIRE(check(outbox->published().periodic_cache("news", "feed")) == cache);
+  REQUIRE(check(outbox->published().periodic_get("news", "feed"))->cached == at(t0 + 5));
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 1'000));
+  REQUIRE(tags(check(outbox->published().periodic_due(at(t0 + 60'000), 10))) == std::vector<std::string>{"failing", "feed"});
+  auto events = check(outbox->published().events_after(0, 10));
   REQUIRE(events.size() == 1);
   REQUIRE(events[0].type == proto::EventType::periodic);
   REQUIRE(events[0].tag == "feed");
   REQUIRE(events[0].duration == std::chrono::milliseconds{42});
   // And it goes on working.
   write(*outbox, [&](WriteTxn& txn) { REQUIRE(check(txn.periodic_remove("mail", "failing"))); });
-  REQUIRE(check(outbox->periodic_next()) == at(t0 + 60'000));
+  REQUIRE(check(outbox->published().periodic_next()) == at(t0 + 60'000));
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ inline Registration record(Outbox& outbox, std::string_view app, std::string_vie
 
 // The stored registration, which must exist.
 inline Registration stored(const Outbox& outbox, std::string_view app, std::string_view tag) {
-  auto got = check(outbox.periodic_get(app, tag));
+  auto got = check(outbox.published().periodic_get(app, tag));
   if (!got) FAIL("no periodic registration " << std::string(app) << "/" << std::string(tag));
   return std::move(got->registration);
 }

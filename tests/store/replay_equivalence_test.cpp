@@ -445,8 +445,8 @@ void mask_recovery(Dump& dump, const std::vector<std::pair<TimePoint, TimePoint>
 std::optional<TimePoint> recovery_time(Side& side, Shadow* shadow) {
   const std::size_t recovered = side.outbox->recovered();
   if (recovered == 0) return std::nullopt;
-  const std::uint64_t last = check(side.outbox->last_seq());
-  const auto events = check(side.outbox->events_after(last - recovered, recovered));
+  const std::uint64_t last = check(side.outbox->published().last_seq());
+  const auto events = check(side.outbox->published().events_after(last - recovered, recovered));
   REQUIRE(events.size() == recovered);
   for (const auto& e : events) {
     REQUIRE(e.type == proto::EventType::retry);

@@ -93,7 +93,7 @@ inline void check(Result<void> r) {
 
 inline std::vector<ActionId> due_ids(const Outbox& outbox, std::size_t max = 100) {
   std::vector<ActionId> ids;
-  for (const auto& e : check(outbox.due(max))) ids.push_back(e.id);
+  for (const auto& e : check(outbox.published().due(max))) ids.push_back(e.id);
   return ids;
 }
 
@@ -103,12 +103,12 @@ inline void require_counts_match(const Outbox& outbox) {
   proto::ListQuery q;
   q.limit = proto::max_list_limit;
   for (;;) {
-    auto page = check(outbox.list(q));
+    auto page = check(outbox.published().list(q));
     for (const auto& a : page.actions) ++actual[a.state];
     if (!page.next) break;
     q.after = page.next;
   }
-  REQUIRE(check(outbox.counts()).by_state == actual.by_state);
+  REQUIRE(check(outbox.published().counts()).by_state == actual.by_state);
 }
 
 }  // namespace bgsync::store::test

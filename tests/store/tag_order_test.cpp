@@ -78,7 +78,7 @@ TEST_CASE("one action per tag is due, in enqueue order", "[store][due]") {
     REQUIRE(check(txn.cancel(proto::CancelArgs{std::nullopt, std::string("nothing")}, at(t0 + 5))).empty());
   });
   REQUIRE(due_ids(*outbox) == std::vector{u1, b2, u2});
-  auto counts = check(outbox->counts());
+  auto counts = check(outbox->published().counts());
   REQUIRE(counts[ActionState::queued] == 3);
   REQUIRE(counts[ActionState::sending] == 0);
   REQUIRE(counts[ActionState::sent] == 1);
@@ -88,7 +88,7 @@ TEST_CASE("one action per tag is due, in enqueue order", "[store][due]") {
 
   outbox.reset();
   outbox = open_outbox(dir.path());
-  REQUIRE(check(outbox->counts()).by_state == counts.by_state);
+  REQUIRE(check(outbox->published().counts()).by_state == counts.by_state);
   REQUIRE(due_ids(*outbox) == std::vector{u1, b2, u2});
   require_counts_match(*outbox);
 }
@@ -117,7 +117,7 @@ TEST_CASE("a retried action rejoins its tag at the tail", "[store][due]") {
   send(*outbox, c1, false);
   REQUIRE(due_ids(*outbox).empty());
   write(*outbox, [&](WriteTxn& txn) { check(txn.retry(c1, at(t0 + 9))); });
-  REQUIRE(check(outbox->due(5)).at(0).next_attempt == at(t0 + 9));
+  REQUIRE(check(outbox->published().due(5)).at(0).next_attempt == at(t0 + 9));
   require_counts_match(*outbox);
 }
 
@@ -139,7 +139,7 @@ TEST_CASE("due is ordered by next attempt, then enqueue order", "[store][due]") 
     check(txn.mark_retry(t1, AttemptResult{std::nullopt, {}, {}, "timeout"}, at(t0 + 10'000), at(t0)));
   });
   REQUIRE(due_ids(*outbox) == std::vector{u2, u3, t1, u1});
-  auto due = check(outbox->due(2));
+  auto due = check(outbox->published().due(2));
   REQUIRE(due.size() == 2);
   REQUIRE(due[0].next_attempt == at(t0));
   write(*outbox, [&](WriteTxn& txn) {
@@ -164,18 +164,18 @@ TEST_CASE("100,000 actions across 1,000 tags: due() returns the heads", "[store]
       }
     });
   }
-  REQUIRE(check(outbox->counts())[ActionState::queued] == total);
+  REQUIRE(check(outbox->published().counts())[ActionState::queued] == total);
   std::vector<ActionId> expected;
   for (std::uint64_t i = 1; i <= 16; ++i) expected.push_back(make_id(i));
   REQUIRE(due_ids(*outbox, 16) == expected);
-  REQUIRE(check(outbox->due(5'000)).size() == tags);
+  REQUIRE(check(outbox->published().due(5'000)).size() == tags);
 
   send(*outbox, make_id(1));  // tag-1's next is id 1001, after every other head
-  auto heads = check(outbox->due(tags));
+  auto heads = check(outbox->published().due(tags));
   REQUIRE(heads.size() == tags);
   REQUIRE(heads.front().id == make_id(2));
   REQUIRE(heads.back().id == make_id(tags + 1));
-  REQUIRE(check(outbox->last_seq()) == total + 2);
+  REQUIRE(check(outbox->published().last_seq()) == total + 2);
   require_counts_match(*outbox);
 }
 

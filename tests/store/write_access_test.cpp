@@ -45,7 +45,7 @@ TEST_CASE("events pruned in an unpublished batch stay pruned after replay", "[st
   }
   auto outbox = open_outbox(dir.path());
   REQUIRE(outbox->replayed() == 1);
-  REQUIRE(check(outbox->first_seq()) == 3);
+  REQUIRE(check(outbox->published().first_seq()) == 3);
 }
 
 TEST_CASE("a storage error poisons the transaction, a request's error does not", "[store][poison]") {
