@@ -27,7 +27,7 @@ struct PublishState {
 // latest this old or this large. A publish is an LMDB commit with its own flush (about a
 // millisecond), and a job that arrives meanwhile waits for it, so in a steady stream of enqueues
 // each publish delays the next ack: rare publishes keep that out of the ack latency's tail
-// (bench/README, enqueue, "Where the time goes"). The byte bound keeps a fast stream's pending
+// (docs/performance.md, "Publishing to LMDB"). The byte bound keeps a fast stream's pending
 // LMDB pages, and what publish() rebuilds after an error, about as small as they were with
 // publishes every 20 ms. After a failed publish, readers and the time bounds wait for the retry
 // time; the byte bound and stopping do not.
