@@ -20,10 +20,9 @@ constexpr std::size_t release_step = 1000;  // per transaction, so one release n
 
 }  // namespace
 
-Parking::Parking(asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-                 net::NetworkWatcher& network, const SendGate& gate, std::function<void()> wake)
+Parking::Parking(asio::any_io_executor executor, store::CommitQueue& commits, net::NetworkWatcher& network,
+                 const SendGate& gate, std::function<void()> wake)
     : executor_(executor),
-      outbox_(outbox),
       commits_(commits),
       gate_(gate),
       wake_(std::move(wake)),

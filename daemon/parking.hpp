@@ -19,7 +19,6 @@
 #include "daemon/net/host_learner.hpp"
 
 namespace bgsync::store {
-class Outbox;
 class CommitQueue;
 }  // namespace bgsync::store
 
@@ -30,8 +29,8 @@ class SendGate;
 class Parking {
  public:
   // `wake` is called when actions may have become due (after a release, or a failed park).
-  Parking(boost::asio::any_io_executor executor, store::Outbox& outbox, store::CommitQueue& commits,
-          net::NetworkWatcher& network, const SendGate& gate, std::function<void()> wake);
+  Parking(boost::asio::any_io_executor executor, store::CommitQueue& commits, net::NetworkWatcher& network,
+          const SendGate& gate, std::function<void()> wake);
 
   // Parks `id` under `destination` (a commit; the action stays listed in `due` until it is done)
   // and looks the host up.
@@ -56,7 +55,6 @@ class Parking {
   void learn_host(const std::string& destination);
 
   boost::asio::any_io_executor executor_;
-  store::Outbox& outbox_;
   store::CommitQueue& commits_;
   const SendGate& gate_;
   std::function<void()> wake_;

@@ -56,7 +56,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, store::Outbox& outbox, stor
       commits_(commits),
       http_(http),
       gate_(gate),
-      parking_(executor, outbox, commits, network, gate, [this] { wake(); }),
+      parking_(executor, commits, network, gate, [this] { wake(); }),
       retry_(retry),
       parallel_(parallel),
       slots_(executor, parallel),
