@@ -87,6 +87,13 @@ proto::Result<std::chrono::milliseconds> floor_duration(std::string_view text) {
   return expected("a duration of at least 1s, like 30s, 1m or 15m", text);
 }
 
+// A ttl of 0 would expire every action at its enqueue.
+proto::Result<std::chrono::milliseconds> positive_duration(std::string_view text) {
+  auto d = parse_duration(text);
+  if (d && d->count() > 0 && *d <= proto::max_ttl) return *d;
+  return expected("a duration from 1ms to 10 years, like 1h, 7d or 30d", text);
+}
+
 std::optional<std::uint64_t> whole_number(std::string_view text) {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -141,6 +148,10 @@ std::vector<OptionSpec> make_table() {
            [](auto& o) -> auto& { return o.timeouts.handshake; }, duration_text, duration),
     option("exchange-timeout", T::duration, reload, "Deadline for sending a request and reading its response",
            [](auto& o) -> auto& { return o.timeouts.exchange; }, duration_text, duration),
+    option("default-ttl", T::duration, reload,
+           "An action that gives no ttl of its own fails with error `expired` this long after its enqueue "
+           "(actions enqueued from then on)",
+           [](auto& o) -> auto& { return o.default_ttl; }, duration_text, positive_duration),
     option("event-retention", T::duration, reload, "How long the event log keeps events for replay",
            [](auto& o) -> auto& { return o.event_retention; }, duration_text, duration),
     option("online-debounce", T::duration, reload, "Delay before a network change that adds connectivity is acted on",

@@ -43,6 +43,8 @@ struct DaemonOptions {
   RetryPolicy retry;
   http::Timeouts timeouts;
   std::chrono::milliseconds event_retention{7LL * 24 * 3'600'000};
+  // An action that asks for no ttl of its own expires this long after its enqueue.
+  std::chrono::milliseconds default_ttl{7LL * 24 * 3'600'000};
   // Requests on the wire at once, across all tags and servers. 32 rather than 16: a backlog drains
   // 14% faster to one server (docs/performance.md, "Drain"), and servers take that many from one client
   // (Postfix allows 20 deliveries to one destination; HTTP/2 servers 100 or more streams).

@@ -15,13 +15,19 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
   if (!brief) co_return brief.error();
   const auto id = ctx.services.ids.next();
   // Jobs are named locals: g++ 12 destroys non-trivial temporaries inside co_await twice.
-  store::CommitQueue::Job<proto::Action> job = [id, request = std::move(*request)](store::WriteTxn& txn) {
-    return txn.enqueue(request, id, now_ms());
+  // The expiry is fixed at the enqueue's own time, inside the job, with the default ttl in effect now.
+  store::CommitQueue::Job<proto::Action> job = [id, default_ttl = ctx.services.options.default_ttl,
+                                                request = std::move(*request)](store::WriteTxn& txn) mutable {
+    const auto now = now_ms();
+    if (!request.policy.expires_at) request.policy.expires_at = now + request.ttl.value_or(default_ttl);
+    return txn.enqueue(request, id, now);
   };
   auto action = co_await ctx.services.commits.run(std::move(job));
   if (!action) co_return action.error();
   ctx.services.scheduler.wake_soon();
-  if (*brief) co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting});
+  if (*brief) {
+    co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting, action->policy.expires_at});
+  }
   co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
 }
 

@@ -11,8 +11,10 @@ HandlerResult handle_hello(RequestContext&, const boost::json::object& message) 
                                 "this bgsyncd speaks protocol version " + std::to_string(proto::protocol_version) +
                                     ", not " + std::to_string(*version));
   }
-  co_return proto::to_json(proto::HelloResult{proto::protocol_version, std::string("bgsyncd/") + BGSYNC_VERSION,
-                                              proto::max_frame_size});
+  proto::HelloResult result{proto::protocol_version, std::string("bgsyncd/") + BGSYNC_VERSION, proto::max_frame_size,
+                            {}};
+  result.features.assign(proto::daemon_features.begin(), proto::daemon_features.end());
+  co_return proto::to_json(result);
 }
 
 }  // namespace bgsync::daemon

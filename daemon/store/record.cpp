@@ -17,6 +17,15 @@ constexpr std::uint8_t has_online = 4;  // events only
 constexpr std::uint8_t is_online = 8;   // events only
 constexpr std::uint8_t has_duration = 16;  // events only (periodic)
 
+// An action's policy flags (format 3).
+constexpr std::uint8_t has_expires = 1;
+constexpr std::uint8_t has_max_attempts = 2;
+constexpr std::uint8_t has_backoff = 4;
+constexpr std::uint8_t has_not_before = 8;
+constexpr std::uint8_t is_unordered = 16;
+constexpr std::uint8_t continues_on_failure = 32;
+constexpr std::uint8_t is_held = 64;
+
 using io::from_ms;
 using io::ms;
 using io::Reader;
@@ -24,16 +33,70 @@ using io::Writer;
 
 }  // namespace
 
-// Action, format 2 (format 1 is the same without the final `parked`):
+namespace {
+
+// Format 3's tail: u8 policy flags, i64 expires_at, u32 max_attempts, i64 backoff initial,
+// i64 backoff max, u8 backoff kind, i64 not_before (each 0 unless flagged), str collapse_key,
+// u32 count and that many u64 event seqs.
+void write_policy(Writer& w, const proto::Action& a, const std::vector<std::uint64_t>& events) {
+  const proto::ActionPolicy& p = a.policy;
+  w.u8(static_cast<std::uint8_t>((p.expires_at ? has_expires : 0) | (p.max_attempts ? has_max_attempts : 0) |
+                                 (p.backoff ? has_backoff : 0) | (p.not_before ? has_not_before : 0) |
+                                 (p.unordered ? is_unordered : 0) |
+                                 (p.on_failure == proto::OnFailure::continue_ ? continues_on_failure : 0) |
+                                 (a.held ? is_held : 0)));
+  w.i64(p.expires_at ? ms(*p.expires_at) : 0);
+  w.u32(p.max_attempts.value_or(0));
+  w.i64(p.backoff ? p.backoff->initial.count() : 0);
+  w.i64(p.backoff ? p.backoff->max.count() : 0);
+  w.u8(p.backoff ? static_cast<std::uint8_t>(p.backoff->kind) : 0);
+  w.i64(p.not_before ? ms(*p.not_before) : 0);
+  w.str(p.collapse_key);
+  w.u32(static_cast<std::uint32_t>(events.size()));
+  for (const std::uint64_t seq : events) w.u64(seq);
+}
+
+bool read_policy(Reader& r, proto::Action& a, std::vector<std::uint64_t>& events) {
+  proto::ActionPolicy& p = a.policy;
+  const std::uint8_t flags = r.u8();
+  const std::int64_t expires = r.i64();
+  const std::uint32_t max_attempts = r.u32();
+  const std::int64_t initial = r.i64();
+  const std::int64_t max = r.i64();
+  const std::uint8_t kind = r.u8();
+  const std::int64_t not_before = r.i64();
+  if ((flags & has_expires) != 0) p.expires_at = from_ms(expires);
+  if ((flags & has_max_attempts) != 0) p.max_attempts = max_attempts;
+  if ((flags & has_backoff) != 0) {
+    if (kind > static_cast<std::uint8_t>(proto::BackoffKind::linear)) return false;
+    p.backoff = proto::Backoff{std::chrono::milliseconds(initial), std::chrono::milliseconds(max),
+                               static_cast<proto::BackoffKind>(kind)};
+  }
+  if ((flags & has_not_before) != 0) p.not_before = from_ms(not_before);
+  p.unordered = (flags & is_unordered) != 0;
+  p.on_failure = (flags & continues_on_failure) != 0 ? proto::OnFailure::continue_ : proto::OnFailure::block;
+  a.held = (flags & is_held) != 0;
+  p.collapse_key = r.str();
+  const std::uint32_t count = r.u32();
+  if (!r.ok() || count > r.remaining() / 8) return false;
+  events.resize(count);
+  for (std::uint64_t& seq : events) seq = r.u64();
+  return true;
+}
+
+}  // namespace
+
+// Action, format 3 (format 2 is the same without the policy tail; format 1 also without `parked`):
 //   u8 format, u64 order, u8 state, u32 attempts, i64 created, i64 updated, u8 flags,
 //   i64 next_attempt, i32 response_status (both 0 unless flagged),
 //   str app, tag, method, url, headers, str body, str last_error, headers response_headers,
-//   str response_body, str parked.
+//   str response_body, str parked, then the policy tail (write_policy).
 std::string encode_action(const StoredAction& stored) {
   const proto::Action& a = stored.action;
   Writer w;
   w.reserve(68 + a.app.size() + a.tag.size() + a.method.size() + a.url.size() + a.body.size() +
-            a.last_error.size() + a.response_body.size() + stored.parked.size());
+            a.last_error.size() + a.response_body.size() + stored.parked.size() + 48 + a.policy.collapse_key.size() +
+            8 * stored.events.size());
   w.u8(action_format);
   w.u64(stored.order);
   w.u8(static_cast<std::uint8_t>(a.state));
@@ -53,13 +116,14 @@ std::string encode_action(const StoredAction& stored) {
   w.headers(a.response_headers);
   w.str(a.response_body);
   w.str(stored.parked);
+  write_policy(w, a, stored.events);
   return w.take();
 }
 
 std::optional<std::string> decode_url(std::string_view bytes) {
   Reader r(bytes);
   const std::uint8_t format = r.u8();
-  if (format != 1 && format != 2) return std::nullopt;
+  if (format < 1 || format > action_format) return std::nullopt;
   // order, state, attempts, created, updated, flags, next attempt, status; then app, tag, method.
   r.u64();
   r.u8();
@@ -78,7 +142,7 @@ std::optional<std::string> decode_url(std::string_view bytes) {
 std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string_view bytes) {
   Reader r(bytes);
   const std::uint8_t format = r.u8();
-  if (format != 1 && format != 2) return std::nullopt;
+  if (format < 1 || format > action_format) return std::nullopt;
   StoredAction stored;
   proto::Action& a = stored.action;
   a.id = id;
@@ -104,6 +168,7 @@ std::optional<StoredAction> decode_action(const proto::ActionId& id, std::string
   a.response_headers = r.headers();
   a.response_body = r.str();
   if (format >= 2) stored.parked = r.str();
+  if (format >= 3 && !read_policy(r, a, stored.events)) return std::nullopt;
   if (!r.done()) return std::nullopt;
   return stored;
 }

@@ -7,26 +7,32 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bgsync/proto/types.hpp"
 
 namespace bgsync::store::record {
 
 // Bump on any change of a record's layout, and keep decoding the old ones.
-//   action 1: the first layout; 2 appends the parking destination (format 1 reads as not parked).
+//   action 1: the first layout; 2 appends the parking destination (format 1 reads as not parked);
+//          3 appends the policy, the held flag and the action's event seqs (older formats read
+//          with the default policy, no expiry, not held, no seqs known).
 //   event  1: the first layout; 2 adds `online` (two flag bits) and appends `reason` (format 1
 //             reads with online unset and reason empty); 3 appends `outcome` and `duration` of
 //             `periodic` events (format 2 reads with both unset).
-inline constexpr std::uint8_t action_format = 2;
+inline constexpr std::uint8_t action_format = 3;
 inline constexpr std::uint8_t event_format = 3;
 
 // An action plus what only the store needs: its enqueue order (from meta's next_order counter),
 // which places it in its tag's queue and breaks ties in the due index, and the destination it is
 // parked under while it waits for the network (empty: not parked).
+// `events` lists the seqs of the action's events in the log, so that deleting an action can delete
+// them too without scanning the log.
 struct StoredAction {
   proto::Action action;
   std::uint64_t order = 0;
   std::string parked;
+  std::vector<std::uint64_t> events;
 };
 
 // The id is the key, so it is not repeated in the value; likewise an event's seq.

@@ -79,6 +79,7 @@ class Reader {
   }
   bool ok() const { return ok_; }
   bool done() const { return ok_ && in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
 
  private:
   std::uint64_t fixed(std::size_t bytes) {

@@ -79,6 +79,7 @@ Result<proto::WaitReason> Store::waiting(MDB_txn* txn, const record::StoredActio
   using proto::WaitReason;
   const Action& a = stored.action;
   if (a.state != proto::ActionState::queued) return WaitReason::none;
+  if (a.held) return WaitReason::held;
   if (paused) return WaitReason::paused;
   if (!stored.parked.empty()) return WaitReason::network;
   if (!a.tag.empty()) {
@@ -86,7 +87,10 @@ Result<proto::WaitReason> Store::waiting(MDB_txn* txn, const record::StoredActio
     if (!head) return head.error();
     if (*head != a.id) return WaitReason::tag;
   }
-  if (a.next_attempt && *a.next_attempt > now) return WaitReason::backoff;
+  if (a.next_attempt && *a.next_attempt > now) {
+    const bool first_not_yet = a.attempts == 0 && a.policy.not_before && *a.next_attempt <= *a.policy.not_before;
+    return first_not_yet ? WaitReason::not_before : WaitReason::backoff;
+  }
   return WaitReason::none;
 }
 

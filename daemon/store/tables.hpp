@@ -20,7 +20,8 @@
 //             (periodic.hpp)
 //
 // Schema history: 1 had no parked/netwait; 2 added them (and action/event record format 2, see
-// record.hpp); 3 added periodic/pdue/pcache and event format 3 (`periodic` events). Store::open
+// record.hpp); 3 added periodic/pdue/pcache and event format 3 (`periodic` events); 4 writes action
+// format 3 (an action's policy, held flag and event seqs), which an older bgsyncd cannot read. Store::open
 // upgrades an older outbox in place by creating the missing, empty databases; an older bgsyncd
 // then refuses it rather than stranding what it cannot see.
 #pragma once
@@ -35,7 +36,7 @@ namespace bgsync::store::detail {
 
 // The layout version this code writes (history above); Store::open refuses an outbox with a
 // larger one. Adding a table is a new version.
-inline constexpr std::uint64_t schema_version = 3;
+inline constexpr std::uint64_t schema_version = 4;
 
 // Indexes Store::dbi; the order is only this code's (tables below must follow it), never on disk.
 enum class Db : std::uint8_t { actions, tagq, due, parked, netwait, inflight, events, meta, periodic, pdue, pcache };

@@ -77,6 +77,11 @@ boost::json::string time_text(TimePoint time);  // format_time's text, with no s
 std::size_t format_time(TimePoint time, char (&out)[32]) noexcept;
 void put_body(boost::json::object& object, std::string_view name, std::string_view bytes);
 
+// An action's policy fields (policy_values.cpp): all of them (null when unset) for an action
+// object, only those set for a request.
+void put_policy(boost::json::object& object, const ActionPolicy& policy, bool every_field);
+Result<ActionPolicy> policy_from_json(const boost::json::object& object);  // checks types, not bounds
+
 // ---- checks shared by validate.cpp and periodic_requests.cpp (defined in validate.cpp) ----------
 // At most max_header_count headers of at most max_headers_size bytes in all, each as validate_header.
 Result<void> validate_headers(const Headers& headers);

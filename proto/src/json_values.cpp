@@ -36,7 +36,7 @@ json::value to_json(const Headers& headers) {
 
 json::object to_json(const Action& action, bool with_bodies) {
   json::object o;
-  o.reserve(with_bodies ? 17 : 15);  // every key below: the table is not rebuilt as it fills
+  o.reserve(with_bodies ? 26 : 24);  // every key below: the table is not rebuilt as it fills
   o["id"] = action.id.to_string();
   o["app"] = text(action.app);
   o["tag"] = text(action.tag);
@@ -54,6 +54,9 @@ json::object to_json(const Action& action, bool with_bodies) {
   o["response_status"] = action.response_status ? json::value(*action.response_status) : json::value(nullptr);
   o["response_headers"] = to_json(action.response_headers);
   if (with_bodies) detail::put_body(o, "response_body", action.response_body);
+  detail::put_policy(o, action.policy, true);
+  o["held"] = action.held;
+  o["blocked_by"] = action.blocked_by ? json::value(action.blocked_by->to_string()) : json::value(nullptr);
   return o;
 }
 
@@ -85,6 +88,9 @@ Result<Action> action_from_json(const json::object& o) {
     return r.error();
   }
   if (auto r = detail::optional_body(o, "response_body")) a.response_body = std::move(*r); else return r.error();
+  if (auto r = detail::policy_from_json(o)) a.policy = std::move(*r); else return r.error();
+  if (auto r = detail::optional_bool(o, "held")) a.held = r->value_or(false); else return r.error();
+  if (auto r = detail::optional_action_id(o, "blocked_by")) a.blocked_by = *r; else return r.error();
   return a;
 }
 
@@ -190,13 +196,19 @@ Result<SubscribeResult> subscribe_result_from_json(const json::object& o) {
 }
 
 json::object to_json(const HelloResult& result) {
-  return json::object{{"version", result.version}, {"server", text(result.server)}, {"max_frame", result.max_frame}};
+  json::array features;
+  for (const std::string& feature : result.features) features.push_back(text(feature));
+  return json::object{{"version", result.version},
+                      {"server", text(result.server)},
+                      {"max_frame", result.max_frame},
+                      {"features", std::move(features)}};
 }
 
 json::object to_json(const Enqueued& enqueued) {
   return json::object{{"action_id", enqueued.id.to_string()},
                       {"created", detail::time_text(enqueued.created)},
-                      {"waiting", waiting_json(enqueued.waiting)}};
+                      {"waiting", waiting_json(enqueued.waiting)},
+                      {"expires_at", detail::time_or_null(enqueued.expires_at)}};
 }
 
 Result<Enqueued> enqueued_from_json(const json::object& o) {
@@ -204,6 +216,7 @@ Result<Enqueued> enqueued_from_json(const json::object& o) {
   if (auto r = detail::required_action_id(o, "action_id")) e.id = *r; else return r.error();
   if (auto r = detail::required_time(o, "created")) e.created = *r; else return r.error();
   if (auto r = waiting_from_json(o)) e.waiting = *r; else return r.error();
+  if (auto r = detail::optional_time(o, "expires_at")) e.expires_at = *r; else return r.error();
   return e;
 }
 
@@ -220,6 +233,9 @@ Action enqueued_action(const EnqueueRequest& request, const Enqueued& enqueued) 
   a.state = ActionState::queued;
   a.next_attempt = enqueued.created;
   a.waiting = enqueued.waiting;
+  a.policy = request.policy;
+  a.policy.expires_at = enqueued.expires_at;
+  if (a.policy.not_before && *a.policy.not_before > enqueued.created) a.next_attempt = a.policy.not_before;
   return a;
 }
 
@@ -228,6 +244,11 @@ Result<HelloResult> hello_result_from_json(const json::object& o) {
   if (auto r = detail::required_int(o, "version")) h.version = *r; else return r.error();
   if (auto r = detail::optional_string(o, "server")) h.server = r->value_or(""); else return r.error();
   if (auto r = detail::required_uint64(o, "max_frame")) h.max_frame = *r; else return r.error();
+  if (const json::value* features = detail::find_field(o, "features"); features && features->is_array()) {
+    for (const json::value& feature : features->get_array()) {
+      if (feature.is_string()) h.features.emplace_back(feature.get_string());
+    }
+  }
   return h;
 }
 

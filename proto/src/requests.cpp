@@ -3,8 +3,11 @@
 #include "bgsync/proto/codec.hpp"
 
 #include "fields.hpp"
+#include "text.hpp"
 
 #include <boost/json/string.hpp>
+
+#include <algorithm>
 
 namespace bgsync::proto {
 namespace json = boost::json;
@@ -30,6 +33,12 @@ Result<int> parse_hello(const json::object& message) {
 }
 
 Result<EnqueueRequest> parse_enqueue(const json::object& message) {
+  for (const auto& field : message) {
+    if (std::find(enqueue_fields.begin(), enqueue_fields.end(), field.key()) == enqueue_fields.end()) {
+      return make_error(errc::bad_field, "enqueue has no field " + detail::quote(field.key()) +
+                                             "; this bgsyncd knows none of that name (is it older than the client?)");
+    }
+  }
   EnqueueRequest request;
   if (auto r = detail::required_string(message, "url")) request.url = std::move(*r); else return r.error();
   if (auto r = detail::optional_string(message, "method")) request.method = r->value_or("GET"); else return r.error();
@@ -37,6 +46,8 @@ Result<EnqueueRequest> parse_enqueue(const json::object& message) {
   if (auto r = detail::optional_body(message, "body")) request.body = std::move(*r); else return r.error();
   if (auto r = detail::optional_string(message, "tag")) request.tag = r->value_or(""); else return r.error();
   if (auto r = detail::optional_string(message, "app")) request.app = r->value_or(""); else return r.error();
+  if (auto r = detail::policy_from_json(message)) request.policy = std::move(*r); else return r.error();
+  if (auto r = detail::optional_millis(message, "ttl_ms")) request.ttl = *r; else return r.error();
   if (auto ok = validate_enqueue(request); !ok) return ok.error();
   return request;
 }
@@ -112,6 +123,8 @@ json::object make_enqueue(std::uint64_t id, const EnqueueRequest& request) {
   if (!request.body.empty()) detail::put_body(o, "body", request.body);
   if (!request.tag.empty()) o["tag"] = detail::text(request.tag);
   if (!request.app.empty()) o["app"] = detail::text(request.app);
+  detail::put_policy(o, request.policy, false);
+  if (request.ttl) o["ttl_ms"] = request.ttl->count();
   o["brief"] = true;
   return o;
 }

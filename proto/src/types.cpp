@@ -14,13 +14,31 @@ constexpr std::array<std::string_view, action_state_count> state_names{"queued",
 constexpr std::array<std::string_view, 8> event_type_names{"queued", "sending",   "retry",   "sent",
                                                            "failed", "cancelled", "network", "periodic"};
 constexpr std::array<std::string_view, 3> periodic_outcome_names{"updated", "not_modified", "failed"};
-constexpr std::array<std::string_view, 5> wait_reason_names{"none", "network", "backoff", "tag", "paused"};
+constexpr std::array<std::string_view, 8> wait_reason_names{"none",   "network", "backoff", "tag",
+                                                            "paused", "held",    "blocked", "not_before"};
+constexpr std::array<std::string_view, 2> backoff_kind_names{"exponential", "linear"};
+constexpr std::array<std::string_view, 2> on_failure_names{"block", "continue"};
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// An enum's wire name by index, and back: every enum below is numbered from 0 in its table's order.
+template <class T, std::size_t N>
+std::string_view name_of(const std::array<std::string_view, N>& names, T value) noexcept {
+  const auto index = static_cast<std::size_t>(value);
+  return index < N ? names[index] : std::string_view("unknown");
+}
+
+template <class T, std::size_t N>
+std::optional<T> value_of(const std::array<std::string_view, N>& names, std::string_view text) noexcept {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<T>(i);
+  }
+  return std::nullopt;
 }
 
 // Positions of the hyphens in the 36-character 8-4-4-4-12 form.
@@ -61,52 +79,34 @@ std::optional<ActionId> ActionId::parse(std::string_view text) {
   return id;
 }
 
-std::string_view to_string(ActionState s) noexcept {
-  const auto index = static_cast<std::size_t>(s);
-  return index < state_names.size() ? state_names[index] : std::string_view("unknown");
-}
-
+std::string_view to_string(ActionState s) noexcept { return name_of(state_names, s); }
 std::optional<ActionState> parse_action_state(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < state_names.size(); ++i) {
-    if (state_names[i] == text) return static_cast<ActionState>(i);
-  }
-  return std::nullopt;
+  return value_of<ActionState>(state_names, text);
 }
 
-std::string_view to_string(EventType t) noexcept {
-  const auto index = static_cast<std::size_t>(t);
-  return index < event_type_names.size() ? event_type_names[index] : std::string_view("unknown");
-}
-
+std::string_view to_string(EventType t) noexcept { return name_of(event_type_names, t); }
 std::optional<EventType> parse_event_type(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < event_type_names.size(); ++i) {
-    if (event_type_names[i] == text) return static_cast<EventType>(i);
-  }
-  return std::nullopt;
+  return value_of<EventType>(event_type_names, text);
 }
 
-std::string_view to_string(WaitReason r) noexcept {
-  const auto index = static_cast<std::size_t>(r);
-  return index < wait_reason_names.size() ? wait_reason_names[index] : std::string_view("unknown");
-}
-
+std::string_view to_string(WaitReason r) noexcept { return name_of(wait_reason_names, r); }
 std::optional<WaitReason> parse_wait_reason(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < wait_reason_names.size(); ++i) {
-    if (wait_reason_names[i] == text) return static_cast<WaitReason>(i);
-  }
-  return std::nullopt;
+  return value_of<WaitReason>(wait_reason_names, text);
 }
 
-std::string_view to_string(PeriodicOutcome o) noexcept {
-  const auto index = static_cast<std::size_t>(o);
-  return index < periodic_outcome_names.size() ? periodic_outcome_names[index] : std::string_view("unknown");
+std::string_view to_string(BackoffKind k) noexcept { return name_of(backoff_kind_names, k); }
+std::optional<BackoffKind> parse_backoff_kind(std::string_view text) noexcept {
+  return value_of<BackoffKind>(backoff_kind_names, text);
 }
 
+std::string_view to_string(OnFailure f) noexcept { return name_of(on_failure_names, f); }
+std::optional<OnFailure> parse_on_failure(std::string_view text) noexcept {
+  return value_of<OnFailure>(on_failure_names, text);
+}
+
+std::string_view to_string(PeriodicOutcome o) noexcept { return name_of(periodic_outcome_names, o); }
 std::optional<PeriodicOutcome> parse_periodic_outcome(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < periodic_outcome_names.size(); ++i) {
-    if (periodic_outcome_names[i] == text) return static_cast<PeriodicOutcome>(i);
-  }
-  return std::nullopt;
+  return value_of<PeriodicOutcome>(periodic_outcome_names, text);
 }
 
 }  // namespace bgsync::proto

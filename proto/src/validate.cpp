@@ -121,13 +121,32 @@ Result<void> validate_label(std::string_view field, std::string_view value) {
   return {};
 }
 
+Result<void> validate_policy(const ActionPolicy& policy) {
+  if (policy.max_attempts && (*policy.max_attempts < 1 || *policy.max_attempts > max_attempts_limit)) {
+    return detail::bad_field("max_attempts", "must be an integer 1.." + std::to_string(max_attempts_limit));
+  }
+  if (const auto& b = policy.backoff) {
+    if (b->initial.count() < 1 || b->initial > max_ttl) return detail::bad_field("backoff.initial_ms", "must be 1..315360000000");
+    if (b->max < b->initial || b->max > max_ttl) {
+      return detail::bad_field("backoff.max_ms", "must be at least initial_ms and at most 315360000000");
+    }
+  }
+  return validate_label("collapse_key", policy.collapse_key);
+}
+
 Result<void> validate_enqueue(const EnqueueRequest& request) {
   if (auto r = validate_method(request.method); !r) return r;
   if (auto r = validate_url(request.url); !r) return r;
   if (auto r = detail::validate_headers(request.headers); !r) return r;
   if (auto r = validate_label("tag", request.tag); !r) return r;
   if (auto r = validate_label("app", request.app); !r) return r;
-  return {};
+  if (request.ttl && (request.ttl->count() < 1 || *request.ttl > max_ttl)) {
+    return detail::bad_field("ttl_ms", "must be 1..315360000000 (10 years)");
+  }
+  if (request.ttl && request.policy.expires_at) {
+    return make_error(errc::bad_field, "give \"ttl_ms\" or \"expires_at\", not both");
+  }
+  return validate_policy(request.policy);
 }
 
 namespace detail {

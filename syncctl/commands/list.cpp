@@ -34,6 +34,11 @@ std::string waiting_for(const bgsync::Action& action, bgsync::proto::TimePoint r
     case WaitReason::tag: return "its tag";
     case WaitReason::backoff:
       return action.next_attempt ? "backoff, " + relative_time(*action.next_attempt, reference) : "backoff";
+    case WaitReason::held: return "release (held)";
+    case WaitReason::blocked:
+      return action.blocked_by ? "blocked by " + action.blocked_by->to_string() : "blocked";
+    case WaitReason::not_before:
+      return action.next_attempt ? "not before " + relative_time(*action.next_attempt, reference) : "not_before";
     case WaitReason::none: break;
   }
   return "nothing";

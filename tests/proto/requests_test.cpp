@@ -116,6 +116,62 @@ TEST_CASE("enqueue: every bad argument is named", "[requests]") {
   check(R"({"op":"enqueue","url":"http://x/","app":"line\nbreak"})", errc::bad_field, "app \"line\\nbreak\" contains a LF");
 }
 
+TEST_CASE("enqueue: the policy fields travel and are checked", "[requests][policy]") {
+  EnqueueRequest request;
+  request.url = "https://example.com/note";
+  request.ttl = std::chrono::hours(1);
+  request.policy.max_attempts = 5;
+  request.policy.backoff = Backoff{std::chrono::seconds(2), std::chrono::minutes(1), BackoffKind::linear};
+  request.policy.not_before = TimePoint{std::chrono::milliseconds(1'795'000'000'000)};
+  request.policy.collapse_key = "note-7";
+  request.policy.on_failure = OnFailure::continue_;
+  request.policy.unordered = true;
+  const json::object message = through_the_wire(make_enqueue(1, request));
+  auto parsed = parse_enqueue(message);
+  REQUIRE(parsed);
+  CHECK(parsed->ttl == request.ttl);
+  CHECK(parsed->policy == request.policy);
+  // Only what was set goes on the wire: an older daemon then refuses nothing it need not know.
+  EnqueueRequest plain;
+  plain.url = "http://x/";
+  CHECK_FALSE(through_the_wire(make_enqueue(2, plain)).contains("on_failure"));
+
+  const auto check = [](std::string_view text, errc code, std::string_view message_part) {
+    INFO(text);
+    const auto [got, why] = failure(parse_enqueue(object_of(text)));
+    CHECK(got == code);
+    CHECK_THAT(why, Catch::Contains(std::string(message_part)));
+  };
+  check(R"({"op":"enqueue","url":"http://x/","ttl_ms":0})", errc::bad_field, "ttl_ms");
+  check(R"({"op":"enqueue","url":"http://x/","ttl_ms":5,"expires_at":"2026-01-01T00:00:00Z"})", errc::bad_field,
+        "not both");
+  check(R"({"op":"enqueue","url":"http://x/","max_attempts":0})", errc::bad_field, "max_attempts");
+  check(R"({"op":"enqueue","url":"http://x/","backoff":{"initial_ms":10,"max_ms":5}})", errc::bad_field,
+        "backoff.max_ms");
+  check(R"({"op":"enqueue","url":"http://x/","backoff":{"initial_ms":10,"max_ms":50,"kind":"cubic"}})",
+        errc::bad_field, "exponential, linear");
+  check(R"({"op":"enqueue","url":"http://x/","on_failure":"ignore"})", errc::bad_field, "block, continue");
+  check(R"({"op":"enqueue","url":"http://x/","collapse_key":"a
+b"})", errc::bad_field, "collapse_key");
+}
+
+TEST_CASE("enqueue: a field the daemon does not know is refused by name", "[requests][policy]") {
+  const auto [code, message] = failure(parse_enqueue(object_of(R"({"op":"enqueue","url":"http://x/","ttl":60})")));
+  CHECK(code == errc::bad_field);
+  CHECK_THAT(message, Catch::Contains("no field \"ttl\""));
+  // Every field the builder can write is one the parser knows.
+  EnqueueRequest everything;
+  everything.url = "http://x/";
+  everything.body = "b";
+  everything.tag = "t";
+  everything.app = "a";
+  everything.ttl = std::chrono::seconds(1);
+  everything.policy = ActionPolicy{std::nullopt, 3, Backoff{std::chrono::seconds(1), std::chrono::seconds(2), BackoffKind::exponential},
+                                   TimePoint{}, "k", OnFailure::continue_, true};
+  everything.headers = {{"A", "b"}};
+  CHECK(parse_enqueue(through_the_wire(make_enqueue(1, everything))));
+}
+
 TEST_CASE("get and retry take an action id", "[requests]") {
   auto id = ActionId::parse(some_id).value();
   const json::object get = through_the_wire(make_action_request(2, Op::get, id));

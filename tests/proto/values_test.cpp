@@ -40,6 +40,15 @@ Action full_action() {
   a.response_status = 503;
   a.response_headers = {{"Retry-After", "30"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}};
   a.response_body = "try later";
+  a.policy.expires_at = at(1'795'600'000'123);
+  a.policy.max_attempts = 9;
+  a.policy.backoff = Backoff{std::chrono::seconds(1), std::chrono::minutes(5), BackoffKind::linear};
+  a.policy.not_before = at(1'795'000'050'000);
+  a.policy.collapse_key = "draft";
+  a.policy.on_failure = OnFailure::continue_;
+  a.policy.unordered = true;
+  a.held = true;
+  a.blocked_by = *ActionId::parse("01937a2e-5f00-7c3a-8d2b-000000000001");
   return a;
 }
 
@@ -60,6 +69,9 @@ void check_same(const Action& a, const Action& b) {
   CHECK(a.response_status == b.response_status);
   CHECK(a.response_headers == b.response_headers);
   CHECK(a.response_body == b.response_body);
+  CHECK(a.policy == b.policy);
+  CHECK(a.held == b.held);
+  CHECK(a.blocked_by == b.blocked_by);
 }
 
 }  // namespace
@@ -270,16 +282,17 @@ TEST_CASE("an action's waiting reason round-trips, none as null", "[values]") {
 }
 
 TEST_CASE("a brief enqueue reply round-trips and rebuilds the action the daemon stored", "[values]") {
-  const Enqueued enqueued{some_id, at(1'795'000'000'123), WaitReason::paused};
+  const Enqueued enqueued{some_id, at(1'795'000'000'123), WaitReason::paused, at(1'795'600'000'123)};
   const json::object object = through_the_wire(to_json(enqueued));
   CHECK(json::serialize(object) ==
-        R"({"action_id":"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f","created":"2026-11-18T11:06:40.123Z","waiting":"paused"})");
+        R"({"action_id":"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f","created":"2026-11-18T11:06:40.123Z","waiting":"paused",)"
+        R"("expires_at":"2026-11-25T09:46:40.123Z"})");
   auto back = enqueued_from_json(object);
   REQUIRE(back);
   CHECK(back->id == some_id);
   CHECK(back->created == enqueued.created);
   CHECK(back->waiting == WaitReason::paused);
-  CHECK(enqueued_from_json(through_the_wire(to_json(Enqueued{some_id, at(5), WaitReason::none})))->waiting ==
+  CHECK(enqueued_from_json(through_the_wire(to_json(Enqueued{some_id, at(5), WaitReason::none, {}})))->waiting ==
         WaitReason::none);
   CHECK(failure(enqueued_from_json(object_of(R"({"created":"2026-11-18T11:06:40.123Z"})"))).first ==
         errc::missing_field);
@@ -309,6 +322,7 @@ TEST_CASE("a brief enqueue reply round-trips and rebuilds the action the daemon 
   CHECK(rebuilt.updated == enqueued.created);
   CHECK(rebuilt.next_attempt == enqueued.created);
   CHECK(rebuilt.waiting == WaitReason::paused);
+  CHECK(rebuilt.policy.expires_at == enqueued.expires_at);
   CHECK(rebuilt.last_error.empty());
   CHECK_FALSE(rebuilt.response_status);
   CHECK(rebuilt.response_headers.empty());
@@ -349,12 +363,13 @@ TEST_CASE("status, subscribe and hello results round-trip", "[values]") {
   CHECK(s->last_seq == 120);
   CHECK(s->first_seq == 7);
 
-  const HelloResult hello{protocol_version, "bgsyncd 0.1.0", max_frame_size};
+  const HelloResult hello{protocol_version, "bgsyncd 0.1.0", max_frame_size, {"ttl", "collapse_key"}};
   auto h = hello_result_from_json(through_the_wire(to_json(hello)));
   REQUIRE(h);
   CHECK(h->version == 1);
   CHECK(h->server == "bgsyncd 0.1.0");
   CHECK(h->max_frame == max_frame_size);
+  CHECK(h->features == std::vector<std::string>{"ttl", "collapse_key"});
 }
 
 TEST_CASE("strings that are not UTF-8 still make a valid frame", "[values]") {

@@ -177,7 +177,7 @@ void raw_set_schema(MDB_txn* txn, std::uint64_t version) {
 }
 
 // The schema this bgsyncd stamps (detail::schema_version), pinned here so a bump is deliberate.
-constexpr std::uint64_t current_schema = 3;
+constexpr std::uint64_t current_schema = 4;
 
 TEST_CASE("an outbox from a newer bgsyncd is refused", "[store][schema]") {
   TempDir dir;

@@ -34,6 +34,15 @@ StoredAction full_action() {
   a.response_status = 404;
   a.response_headers = {{"Server", "test"}};
   a.response_body = "not found";
+  a.policy.expires_at = at(t0 + 7);
+  a.policy.max_attempts = 4;
+  a.policy.backoff = proto::Backoff{std::chrono::milliseconds(250), std::chrono::seconds(9), proto::BackoffKind::linear};
+  a.policy.not_before = at(-5);
+  a.policy.collapse_key = "draft";
+  a.policy.on_failure = proto::OnFailure::continue_;
+  a.policy.unordered = true;
+  a.held = true;
+  s.events = {1, 2, 0xfffffffffULL};
   return s;
 }
 
@@ -54,6 +63,8 @@ void require_same(const Action& x, const Action& y) {
   REQUIRE(x.response_status == y.response_status);
   REQUIRE(x.response_headers == y.response_headers);
   REQUIRE(x.response_body == y.response_body);
+  REQUIRE(x.policy == y.policy);
+  REQUIRE(x.held == y.held);
 }
 
 TEST_CASE("action records round-trip", "[store][record]") {
@@ -63,15 +74,20 @@ TEST_CASE("action records round-trip", "[store][record]") {
     REQUIRE(back);
     REQUIRE(back->order == s.order);
     REQUIRE(back->parked.empty());
+    REQUIRE(back->events == s.events);
     require_same(back->action, s.action);
   }
   SECTION("parked") {
     StoredAction s = full_action();
     s.action.state = ActionState::queued;
     s.parked = "example.com";
+    s.action.policy = {};
+    s.action.held = false;
+    s.events.clear();
     const std::string bytes = record::encode_action(s);
-    REQUIRE(bytes[0] == 2);
-    REQUIRE(bytes.ends_with(std::string("\x0b\x00\x00\x00", 4) + "example.com"));
+    REQUIRE(bytes[0] == 3);
+    // parked, then the policy tail: no flags, 37 zero bytes of unset values, no collapse key, no seqs.
+    REQUIRE(bytes.ends_with(std::string("\x0b\x00\x00\x00", 4) + "example.com" + std::string(1 + 37 + 4 + 4, '\0')));
     auto back = record::decode_action(s.action.id, bytes);
     REQUIRE(back);
     REQUIRE(back->parked == "example.com");
@@ -297,11 +313,14 @@ TEST_CASE("format 1 records still read", "[store][record][compat]") {
     REQUIRE(a.last_error == "timeout");
     REQUIRE(a.response_headers.empty());
     REQUIRE(a.response_body.empty());
-    // Written back, it is format 2: the same fields plus an empty destination.
-    std::string v2 = v1_action;
-    v2[0] = 2;
-    v2 += std::string(4, '\0');
-    REQUIRE(record::encode_action(*s) == v2);
+    REQUIRE_FALSE(a.policy.expires_at);
+    REQUIRE(a.policy == proto::ActionPolicy{});
+    REQUIRE_FALSE(a.held);
+    // Written back, it is format 3: the same fields plus an empty destination and an empty policy.
+    std::string v3 = v1_action;
+    v3[0] = 3;
+    v3 += std::string(4, '\0') + std::string(1 + 37 + 4 + 4, '\0');
+    REQUIRE(record::encode_action(*s) == v3);
     for (std::size_t n = 0; n < v1_action.size(); ++n) REQUIRE_FALSE(record::decode_action(make_id(9), v1_action.substr(0, n)));
   }
   SECTION("an event reads with online unset and no reason") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -33,6 +34,20 @@ inline constexpr std::size_t max_header_count = 100;
 inline constexpr std::size_t max_headers_size = 64 * 1024;  // names + values
 inline constexpr std::size_t max_tag_size = 256;            // also for app
 inline constexpr std::uint32_t max_list_limit = 1000;
+inline constexpr std::uint64_t max_attempts_limit = 1'000'000;   // an action's max_attempts: 1..this
+inline constexpr std::chrono::milliseconds max_ttl{315'360'000'000};  // 10 years; also a backoff's bound
+
+// Every field an enqueue request may carry. Any other is refused (bad_field naming it): a client
+// that asks for a ttl must never be silently given none by a daemon that does not know ttls.
+inline constexpr std::array<std::string_view, 18> enqueue_fields{
+    "id",        "op",           "url",          "method",     "headers",    "body",
+    "body_base64", "tag",        "app",          "brief",      "ttl_ms",     "expires_at",
+    "max_attempts", "backoff",   "not_before",   "collapse_key", "on_failure", "unordered"};
+
+// What the daemon can do beyond protocol version 1's first operations, as `hello` lists them; a
+// client checks one before relying on it. Append only.
+inline constexpr std::array<std::string_view, 7> daemon_features{
+    "ttl", "max_attempts", "backoff", "not_before", "collapse_key", "on_failure", "unordered"};
 
 // The protocol's operations. Values index op_table below: append only, each with its row there.
 enum class Op {
@@ -111,6 +126,7 @@ Result<void> validate_url(std::string_view url);          // absolute http/https
 Result<void> validate_method(std::string_view method);    // an RFC 9110 token, 1..max_method_size
 Result<void> validate_header(std::string_view name, std::string_view value);  // token name, no CR/LF/NUL in value, not a daemon-owned header
 Result<void> validate_label(std::string_view field, std::string_view value);  // tag or app: <= max_tag_size, no control chars
+Result<void> validate_policy(const ActionPolicy& policy);                      // max_attempts, backoff bounds, collapse_key
 Result<void> validate_enqueue(const EnqueueRequest& request);                  // all of the above + header limits
 
 // ---- requests: what a client sends ------------------------------------------------------------
@@ -131,7 +147,8 @@ boost::json::value request_id(const boost::json::object& message);  // null when
 
 // Per-operation argument parsers (daemon side). Each validates fully and names the bad field.
 Result<int> parse_hello(const boost::json::object& message);                // the client's version
-Result<EnqueueRequest> parse_enqueue(const boost::json::object& message);   // runs validate_enqueue
+// Runs validate_enqueue; refuses a field not in enqueue_fields.
+Result<EnqueueRequest> parse_enqueue(const boost::json::object& message);
 Result<bool> parse_enqueue_brief(const boost::json::object& message);       // field "brief", default false
 Result<ActionId> parse_action_ref(const boost::json::object& message);      // field "action"
 Result<ListQuery> parse_list(const boost::json::object& message);

@@ -33,7 +33,9 @@ inline bool is_terminal(ActionState s) noexcept {
 }
 
 // Why a queued action is not on the wire right now (none: it goes as soon as a slot is free).
-enum class WaitReason : std::uint8_t { none, network, backoff, tag, paused };
+// held: an operator held it (or the head of its tag); blocked: its tag's head failed and blocks
+// the tag (see Action::blocked_by); not_before: its not_before time has not come.
+enum class WaitReason : std::uint8_t { none, network, backoff, tag, paused, held, blocked, not_before };
 std::string_view to_string(WaitReason r) noexcept;
 std::optional<WaitReason> parse_wait_reason(std::string_view text) noexcept;
 
@@ -44,6 +46,39 @@ struct Header {
 };
 using Headers = std::vector<Header>;
 
+enum class BackoffKind : std::uint8_t { exponential, linear };
+std::string_view to_string(BackoffKind k) noexcept;
+std::optional<BackoffKind> parse_backoff_kind(std::string_view text) noexcept;
+
+// How long to wait before attempt n+1 after a retryable failure: exponential doubles `initial`
+// per attempt, linear adds it; never above `max`; always with jitter.
+struct Backoff {
+  std::chrono::milliseconds initial{0};
+  std::chrono::milliseconds max{0};
+  BackoffKind kind = BackoffKind::exponential;
+  bool operator==(const Backoff&) const = default;
+};
+
+// What happens to the rest of a tag when this action fails for good: block holds them (shown as
+// waiting `blocked`) until it is retried, cancelled or deleted; continue lets the next one go.
+enum class OnFailure : std::uint8_t { block, continue_ };
+std::string_view to_string(OnFailure f) noexcept;
+std::optional<OnFailure> parse_on_failure(std::string_view text) noexcept;
+
+// An action's life beyond its request: when it expires, how often and how patiently it is retried,
+// when it may go first, what it replaces, and how it stands in its tag. The same in a request and
+// in a stored action; unset fields take the daemon's defaults (expires_at is always set once stored).
+struct ActionPolicy {
+  std::optional<TimePoint> expires_at;       // past it: failed with error "expired", never sent
+  std::optional<std::uint32_t> max_attempts; // unset: the daemon's --max-attempts
+  std::optional<Backoff> backoff;            // unset: the daemon's --retry-base/--retry-max, exponential
+  std::optional<TimePoint> not_before;       // held (waiting not_before) until then
+  std::string collapse_key;                  // replaces a queued action of the same app, tag and key
+  OnFailure on_failure = OnFailure::block;
+  bool unordered = false;                    // tagged, but outside its tag's FIFO
+  bool operator==(const ActionPolicy&) const = default;
+};
+
 // What an app hands over: an HTTP request to make later.
 struct EnqueueRequest {
   std::string method = "GET";
@@ -52,6 +87,8 @@ struct EnqueueRequest {
   std::string body;  // any bytes
   std::string tag;   // actions with the same non-empty tag are sent one at a time, in enqueue order
   std::string app;   // who enqueued it, for filtering; free text
+  ActionPolicy policy;
+  std::optional<std::chrono::milliseconds> ttl;  // expires_at = enqueue time + ttl (not with policy.expires_at)
 };
 
 // An action as stored by the daemon.
@@ -74,6 +111,9 @@ struct Action {
   std::optional<int> response_status;     // once an HTTP response arrived
   Headers response_headers;
   std::string response_body;              // the first 64 KiB
+  ActionPolicy policy;                    // expires_at set (from the request or the daemon's --default-ttl)
+  bool held = false;                      // an operator holds it: never sent until released
+  std::optional<ActionId> blocked_by;     // queued and waiting `blocked`: the failed head of its tag
 };
 
 // network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
@@ -182,14 +222,16 @@ struct ReloadResult {
 // enqueued_action() rebuilds the whole action, without its body, from them and the request.
 struct Enqueued {
   ActionId id;
-  TimePoint created{};                    // also its `updated` and `next_attempt`
+  TimePoint created{};                    // also its `updated`, and its `next_attempt` unless not_before is later
   WaitReason waiting = WaitReason::none;
+  std::optional<TimePoint> expires_at;    // as stored (the request's, or the daemon's default ttl)
 };
 
 struct HelloResult {
   int version = 0;
   std::string server;
   std::uint64_t max_frame = 0;
+  std::vector<std::string> features;  // proto::daemon_features of the daemon (empty from an older one)
 };
 
 }  // namespace bgsync::proto
