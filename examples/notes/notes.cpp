@@ -84,6 +84,9 @@ std::string describe(bgsync::proto::WaitReason reason) {
     case bgsync::proto::WaitReason::backoff: return "will retry";
     case bgsync::proto::WaitReason::tag: return "behind an earlier change";
     case bgsync::proto::WaitReason::paused: return "sending is paused";
+    case bgsync::proto::WaitReason::held: return "held by the operator";
+    case bgsync::proto::WaitReason::blocked: return "blocked by a change that failed";
+    case bgsync::proto::WaitReason::not_before: return "scheduled for later";
     case bgsync::proto::WaitReason::none: break;
   }
   return "";

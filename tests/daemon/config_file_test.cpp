@@ -211,14 +211,14 @@ TEST_CASE("the option table: unique names, defaults that read back, the reload s
     CHECK_FALSE(find_option(name)->reloadable);
   }
   for (const char* name : {"log-level", "retry-base", "retry-max", "max-attempts", "connect-timeout", "tls-timeout",
-                           "exchange-timeout", "event-retention", "online-debounce", "offline-debounce",
+                           "exchange-timeout", "default-ttl", "event-retention", "online-debounce", "offline-debounce",
                            "probe-status", "probe-body", "probe-interval", "probe-portal-interval", "probe-timeout",
                            "parallel", "periodic-floor"}) {
     INFO(name);
     REQUIRE(find_option(name) != nullptr);
     CHECK(find_option(name)->reloadable);
   }
-  CHECK(option_table().size() == 22);
+  CHECK(option_table().size() == 23);
   {
     // A periodic floor under a second would be a busy loop, not a schedule.
     DaemonOptions o;

@@ -75,7 +75,7 @@ TEST_CASE("the action an enqueue returns is the one bgsyncd stored, from a brief
   raw.send(R"({"id":1,"op":"enqueue","url":"http://127.0.0.1:9/","brief":true})" "\n");
   const auto brief = raw.read_json();
   CHECK(brief.at("ok") == true);
-  CHECK(brief.size() == 5);  // id, ok, action_id, created, waiting
+  CHECK(brief.size() == 6);  // id, ok, action_id, created, waiting, expires_at
   CHECK(brief.at("waiting") == "paused");
   const auto id = ActionId::parse(brief.at("action_id").as_string());
   REQUIRE(id);

@@ -274,3 +274,42 @@ TEST_CASE("an app that leaks connections cannot take the descriptors bgsyncd sen
   auto later = daemon.client();
   CHECK(later.status());
 }
+
+TEST_CASE("enqueue refuses a field it does not know, by name, and hello lists the features", "[e2e][robustness][policy]") {
+  DaemonProcess daemon;
+  daemon.start({"--default-ttl", "2h"});
+  RawSocket raw(daemon.socket());
+  raw.send(R"({"id":1,"op":"hello","version":1})"
+           "\n");
+  const auto hello = raw.read_json();
+  REQUIRE(hello.at("ok") == true);
+  std::set<std::string> features;
+  for (const auto& f : hello.at("features").as_array()) features.insert(std::string(f.as_string()));
+  CHECK(features.count("ttl") == 1);
+  CHECK(features.count("collapse_key") == 1);
+
+  // A client from the future asks for a ttl under another name: refused, nothing stored.
+  raw.send(R"({"id":2,"op":"enqueue","url":"http://127.0.0.1:9/","time_to_live":60})"
+           "\n");
+  const auto refused = raw.read_json();
+  CHECK(error_code_of(refused) == "bad_field");
+  CHECK_THAT(std::string(refused.at("error").at("message").as_string()), Catch::Contains("\"time_to_live\""));
+  check_still_healthy(daemon, 0);
+
+  // Without a ttl of its own, an action expires --default-ttl after its enqueue; with one, then.
+  auto client = daemon.client();
+  REQUIRE(client.pause());
+  const Action plain = enqueue_ok(client, post("http://127.0.0.1:9/", "a"));
+  REQUIRE(plain.policy.expires_at);
+  CHECK(*plain.policy.expires_at == plain.created + std::chrono::hours(2));
+  CHECK(get_ok(client, plain.id).policy.expires_at == plain.policy.expires_at);
+  auto request = post("http://127.0.0.1:9/", "b");
+  request.ttl = std::chrono::minutes(5);
+  request.policy.not_before = plain.created + std::chrono::hours(1);
+  const Action own = enqueue_ok(client, request);
+  CHECK(*own.policy.expires_at == own.created + std::chrono::minutes(5));
+  const Action stored = get_ok(client, own.id);
+  CHECK(stored.policy.expires_at == own.policy.expires_at);
+  CHECK(stored.next_attempt == request.policy.not_before);
+  CHECK(stored.policy.not_before == request.policy.not_before);
+}
