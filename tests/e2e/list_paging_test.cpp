@@ -143,7 +143,7 @@ TEST_CASE("list pages through 25,000 actions with none missed or repeated", "[e2
   CHECK(none.err.empty());
 }
 
-TEST_CASE("syncctl names an action by a unique prefix of its id; ambiguous and short ones fail",
+TEST_CASE("syncctl names an action by a unique prefix of its id, and refuses ambiguous and short ones",
           "[e2e][syncctl][list]") {
   DaemonProcess daemon;
   daemon.start();
