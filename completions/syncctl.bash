@@ -7,7 +7,7 @@ _syncctl_commands="enqueue status list show cancel retry pause resume watch conf
 _syncctl_global_options="-h --help --version --socket --json"
 # Options followed by a value (so the word after them is not a command or an argument).
 _syncctl_value_options="--socket -X --request -H --header -d --data --data-binary --data-raw --tag --app
-  --state --limit --since"
+  --state --limit --since --after"
 # ... and those only the subcommands of periodic and cache have.
 _syncctl_subcommand_value_options="--every --network --power --timeout -o --output"
 
@@ -34,7 +34,7 @@ _syncctl_subcommand_options() {
 _syncctl_command_options() {
   case $1 in
     enqueue) echo "-h --help -X --request -H --header -d --data --data-binary --data-raw --tag --app" ;;
-    list) echo "-h --help --tag --state --app --limit --all" ;;
+    list) echo "-h --help --tag --state --app --limit --after --all" ;;
     cancel) echo "-h --help --tag" ;;
     watch) echo "-h --help --tag --since" ;;
     status | show | retry | pause | resume | config | reload | paths | periodic | cache) echo "-h --help" ;;
@@ -205,7 +205,7 @@ _syncctl() {
       _syncctl_files "" "$cur"
       return 0
       ;;
-    -H | --header | --data-raw | --tag | --app | --limit | --since)
+    -H | --header | --data-raw | --tag | --app | --limit | --since | --after)
       return 0
       ;;
   esac

@@ -74,7 +74,8 @@ complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_su
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l app -x -d 'Only actions enqueued by this app'
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l limit -x -d 'At most N actions per page (1..1000)'
-complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l all -d 'Follow every page'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l after -x -d 'Start after this action id (the next of the previous page)'
+complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l all -d 'Show every match, page after page'
 
 complete -c syncctl -n '__fish_seen_subcommand_from show' -a '(__syncctl_ids)' -d 'Action'
 complete -c syncctl -n '__fish_seen_subcommand_from cancel' -a '(__syncctl_ids queued sending)' -d 'Unfinished action'

@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,9 +26,10 @@ EXAMPLES
   syncctl status                                           is the daemon up, online, paused?
   syncctl list --state queued                              what is waiting, and until when
   syncctl show ID                                          one action, response included
+  syncctl show 0190c3b2-8c1e                               ... named by a unique prefix of its id
   syncctl watch --since 0                                  replay retained events, then follow
   syncctl pause && syncctl resume                          hold and release all sending
-  syncctl --json list | jq '.[] | .url'                    JSON for scripts
+  syncctl --json list | jq '.[] | .url'                    JSON for scripts: every action, streamed
   syncctl periodic register news --every 15m URL           fetch URL every 15 minutes, into a cache
   syncctl cache get news                                   the latest response it fetched
   syncctl config                                           the daemon's settings and their sources
@@ -108,6 +111,66 @@ const Registration* named_command(int argc, char** argv) {
   return nullptr;
 }
 
+// Optimal string alignment distance: a typed command swaps two letters ("lsit") as often as it
+// drops or doubles one, and each of those is one edit.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// "syncctl: unknown command 'lsit'; did you mean 'list'? (see `syncctl --help`)": the nearest
+// command within two edits, if one is.
+std::string unknown_command_message(const CLI::App& parent, const std::string& prefix, std::string_view word) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const CLI::App* command : parent.get_subcommands([](const CLI::App*) { return true; })) {
+    const std::size_t distance = edit_distance(word, command->get_name());
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = command->get_name();
+    }
+  }
+  std::string message = "syncctl: unknown command '" + prefix + std::string(word) + "'";
+  if (!best.empty()) message += "; did you mean '" + prefix + best + "'?";
+  return message + " (see `syncctl " + prefix + "--help`)\n";
+}
+
+// Checked before CLI11 parses, which would say only "The following argument was not expected":
+// the first word after the global options must name a command, and the word after a command that
+// has its own (periodic, cache) one of those. Options other than the globals end the check:
+// CLI11 judges them. Returns the message for a word that names nothing.
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* parent = &app;
+  std::string prefix;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (parent == &app && arg == "--socket") {
+      ++i;
+      continue;
+    }
+    if (parent == &app && (arg == "--json" || arg.starts_with("--socket="))) continue;
+    if (arg.starts_with("-")) return std::nullopt;
+    const CLI::App* command = nullptr;
+    for (const CLI::App* sub : parent->get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->check_name(std::string(arg))) command = sub;
+    }
+    if (command == nullptr) return unknown_command_message(*parent, prefix, arg);
+    if (command->get_subcommands([](const CLI::App*) { return true; }).empty()) return std::nullopt;
+    parent = command;
+    prefix += std::string(arg) + " ";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +204,10 @@ int main(int argc, char** argv) {
     for (const auto& registration : registrations) commands.push_back(registration.add(app, globals));
   }
 
+  if (auto message = unknown_command(app, argc, argv)) {
+    std::cerr << *message;
+    return syncctl::exit_usage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -215,17 +215,17 @@ asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::connect(execu
 asio::awaitable<Result<Action>> AsyncClient::enqueue(EnqueueRequest request) {
   return Impl::run<ops::Enqueue>(impl_, std::move(request));
 }
-asio::awaitable<Result<Action>> AsyncClient::get(ActionId action) { return Impl::run<ops::Get>(impl_, action); }
+asio::awaitable<Result<Action>> AsyncClient::get(ActionRef action) { return Impl::run<ops::Get>(impl_, action); }
 asio::awaitable<Result<ListPage>> AsyncClient::list(ListQuery query) {
   return Impl::run<ops::List>(impl_, std::move(query));
 }
-asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel(ActionId action) {
+asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel(ActionRef action) {
   return Impl::run<ops::Cancel>(impl_, action);
 }
 asio::awaitable<Result<std::vector<Action>>> AsyncClient::cancel_tag(std::string tag) {
   return Impl::run<ops::CancelTag>(impl_, std::move(tag));
 }
-asio::awaitable<Result<Action>> AsyncClient::retry(ActionId action) { return Impl::run<ops::Retry>(impl_, action); }
+asio::awaitable<Result<Action>> AsyncClient::retry(ActionRef action) { return Impl::run<ops::Retry>(impl_, action); }
 asio::awaitable<Result<Status>> AsyncClient::status() { return Impl::run<ops::GetStatus>(impl_); }
 asio::awaitable<Result<bool>> AsyncClient::pause() { return Impl::run<ops::Pause>(impl_); }
 asio::awaitable<Result<bool>> AsyncClient::resume() { return Impl::run<ops::Resume>(impl_); }

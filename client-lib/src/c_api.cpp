@@ -58,6 +58,14 @@ Result<ActionId> parse_id(const char* text) {
                "\"" + std::string(text) + "\" is not an action id (a UUID such as 01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f)"};
 }
 
+// An action named from C: a whole id or a prefix of at least 8 hex digits, which the daemon resolves.
+Result<ActionRef> parse_ref(const char* text) {
+  if (text == nullptr) return Error{std::make_error_code(std::errc::invalid_argument), "the action id is NULL"};
+  if (auto ref = ActionRef::parse(text)) return *ref;
+  return Error{std::make_error_code(std::errc::invalid_argument),
+               "\"" + std::string(text) + "\" is not an action id or a prefix of one (at least 8 hex digits)"};
+}
+
 // The action list a cancel returns, when the caller asked for it.
 bgsync_error cancelled_out(bgsync_client* client, Result<std::vector<Action>> result, bgsync_action_list** out) {
   if (!result) return fail(client, result.error());
@@ -240,7 +248,7 @@ bgsync_error bgsync_get(bgsync_client* client, const char* id, bgsync_action** o
   return guarded(client, [&]() -> bgsync_error {
     if (out != nullptr) *out = nullptr;
     if (client == nullptr || out == nullptr) return capi::invalid(client, "bgsync_get: `client` or `out` is NULL");
-    auto action_id = capi::parse_id(id);
+    auto action_id = capi::parse_ref(id);
     if (!action_id) return fail(client, action_id.error());
     auto action = client->client.get(*action_id);
     if (!action) return fail(client, action.error());
@@ -280,7 +288,7 @@ bgsync_error bgsync_cancel(bgsync_client* client, const char* id, bgsync_action_
   return guarded(client, [&]() -> bgsync_error {
     if (cancelled != nullptr) *cancelled = nullptr;
     if (client == nullptr) return capi::invalid(nullptr, "bgsync_cancel: `client` is NULL");
-    auto action_id = capi::parse_id(id);
+    auto action_id = capi::parse_ref(id);
     if (!action_id) return fail(client, action_id.error());
     return capi::cancelled_out(client, client->client.cancel(*action_id), cancelled);
   });
@@ -298,7 +306,7 @@ bgsync_error bgsync_retry(bgsync_client* client, const char* id, bgsync_action**
   return guarded(client, [&]() -> bgsync_error {
     if (out != nullptr) *out = nullptr;
     if (client == nullptr) return capi::invalid(nullptr, "bgsync_retry: `client` is NULL");
-    auto action_id = capi::parse_id(id);
+    auto action_id = capi::parse_ref(id);
     if (!action_id) return fail(client, action_id.error());
     auto action = client->client.retry(*action_id);
     if (!action) return fail(client, action.error());

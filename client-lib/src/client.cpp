@@ -128,15 +128,15 @@ Result<Client> Client::connect(const ConnectOptions& options) {
 
 // One line per op: its descriptor and the arguments it holds.
 Result<Action> Client::enqueue(const EnqueueRequest& request) { return Impl::run<ops::Enqueue>(impl_.get(), request); }
-Result<Action> Client::get(const ActionId& action) { return Impl::run<ops::Get>(impl_.get(), action); }
+Result<Action> Client::get(const ActionRef& action) { return Impl::run<ops::Get>(impl_.get(), action); }
 Result<ListPage> Client::list(const ListQuery& query) { return Impl::run<ops::List>(impl_.get(), query); }
-Result<std::vector<Action>> Client::cancel(const ActionId& action) {
+Result<std::vector<Action>> Client::cancel(const ActionRef& action) {
   return Impl::run<ops::Cancel>(impl_.get(), action);
 }
 Result<std::vector<Action>> Client::cancel_tag(std::string_view tag) {
   return Impl::run<ops::CancelTag>(impl_.get(), tag);
 }
-Result<Action> Client::retry(const ActionId& action) { return Impl::run<ops::Retry>(impl_.get(), action); }
+Result<Action> Client::retry(const ActionRef& action) { return Impl::run<ops::Retry>(impl_.get(), action); }
 Result<Status> Client::status() { return Impl::run<ops::GetStatus>(impl_.get()); }
 Result<bool> Client::pause() { return Impl::run<ops::Pause>(impl_.get()); }
 Result<bool> Client::resume() { return Impl::run<ops::Resume>(impl_.get()); }

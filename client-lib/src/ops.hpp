@@ -79,11 +79,11 @@ struct Enqueue {
   Result<Action> decode(const json::object& reply) const { return decode_enqueued(reply, request); }
 };
 
-// get, retry: one action by id; the reply's "action".
+// get, retry: one action by id or id prefix; the reply's "action".
 template <proto::Op Which>
 struct ActionCall {
   static constexpr proto::Op op = Which;
-  const ActionId& action;
+  const ActionRef& action;
   json::object build(std::uint64_t id) const { return proto::make_action_request(id, op, action); }
   Result<Action> decode(const json::object& reply) const { return action_field(reply, op); }
 };
@@ -97,11 +97,11 @@ struct List {
   Result<ListPage> decode(const json::object& reply) const { return parsed(op, proto::list_page_from_json(reply)); }
 };
 
-// cancel by action id (Cancel) or by tag (CancelTag): the reply's "cancelled".
+// cancel by action id or id prefix (Cancel) or by tag (CancelTag): the reply's "cancelled".
 struct Cancel {
   static constexpr proto::Op op = proto::Op::cancel;
-  const ActionId& action;
-  json::object build(std::uint64_t id) const { return proto::make_cancel(id, CancelArgs{action, std::nullopt}); }
+  const ActionRef& action;
+  json::object build(std::uint64_t id) const { return proto::make_action_request(id, op, action); }
   Result<std::vector<Action>> decode(const json::object& reply) const { return cancelled_field(reply, op); }
 };
 struct CancelTag {

@@ -10,9 +10,15 @@
 namespace bgsync::daemon {
 
 HandlerResult handle_cancel(RequestContext& ctx, const boost::json::object& message) {
-  auto args = proto::parse_cancel(message);
-  if (!args) co_return args.error();
-  store::CommitQueue::Job<std::vector<proto::Action>> job = [args = std::move(*args)](store::WriteTxn& txn) {
+  auto request = proto::parse_cancel(message);
+  if (!request) co_return request.error();
+  proto::CancelArgs args{std::nullopt, std::move(request->tag)};
+  if (request->action) {
+    auto id = co_await resolve_action(ctx, *request->action);
+    if (!id) co_return id.error();
+    args.action = *id;
+  }
+  store::CommitQueue::Job<std::vector<proto::Action>> job = [args = std::move(args)](store::WriteTxn& txn) {
     return txn.cancel(args, now_ms());
   };
   auto cancelled = co_await ctx.services.commits.run(std::move(job));

@@ -4,7 +4,9 @@
 namespace bgsync::daemon {
 
 HandlerResult handle_get(RequestContext& ctx, const boost::json::object& message) {
-  auto id = proto::parse_action_ref(message);
+  auto ref = proto::parse_action_ref(message);
+  if (!ref) co_return ref.error();
+  auto id = co_await resolve_action(ctx, *ref);
   if (!id) co_return id.error();
   auto action = ctx.reads().get(*id);
   if (!action) co_return action.error();

@@ -30,6 +30,11 @@ struct RequestContext {
 using HandlerResult = boost::asio::awaitable<proto::Result<boost::json::object>>;
 using Handler = HandlerResult (*)(RequestContext& context, const boost::json::object& message);
 
+// The action `ref` names (handlers/action_ref.cpp): a whole id as it is; a prefix resolved by
+// ReadView::resolve (not_found, ambiguous_id), through the request's view or, for an op that
+// has none, after the read barrier. Every op whose argument names an action calls this.
+boost::asio::awaitable<proto::Result<proto::ActionId>> resolve_action(RequestContext& ctx, const proto::ActionRef& ref);
+
 HandlerResult handle_hello(RequestContext&, const boost::json::object&);
 HandlerResult handle_enqueue(RequestContext&, const boost::json::object&);
 HandlerResult handle_get(RequestContext&, const boost::json::object&);

@@ -7,7 +7,9 @@
 namespace bgsync::daemon {
 
 HandlerResult handle_retry(RequestContext& ctx, const boost::json::object& message) {
-  auto id = proto::parse_action_ref(message);
+  auto ref = proto::parse_action_ref(message);
+  if (!ref) co_return ref.error();
+  auto id = co_await resolve_action(ctx, *ref);
   if (!id) co_return id.error();
   store::CommitQueue::Job<proto::Action> job = [id = *id](store::WriteTxn& txn) { return txn.retry(id, now_ms()); };
   auto action = co_await ctx.services.commits.run(std::move(job));

@@ -75,18 +75,31 @@ Result<std::vector<std::optional<ActionRoute>>> ReadView::routes_of(const std::v
   return routes;
 }
 
+namespace {
+
+bool selected(const proto::ListQuery& query, const Action& a) {
+  return (!query.state || a.state == *query.state) && (!query.tag || a.tag == *query.tag) &&
+         (!query.app || a.app == *query.app);
+}
+
+}  // namespace
+
 // Filters scan the actions in id order, decoding each: fine for a listing a person pages
 // through, and it keeps the write path free of per-app/per-state indexes. Nothing hot calls it.
-// Each listed queued action costs one more tagq seek, for its `waiting`.
+// Each listed queued action costs one more tagq seek, for its `waiting`. Counting what follows
+// the page (query.count) walks on to the end in the same transaction, so the count and the page
+// agree: without a filter it reads only keys, with one it decodes each record.
 Result<proto::ListPage> ReadView::list(const proto::ListQuery& query) const {
   const detail::Store& store = *store_;
   const std::size_t limit = std::clamp<std::uint32_t>(query.limit, 1, proto::max_list_limit);
+  const bool filtered = query.state || query.tag || query.app;
   auto txn = store.begin_read();
   if (!txn) return txn.error();
   auto meta = store.read_meta(txn->get());
   if (!meta) return meta.error();
   const TimePoint now = daemon::now_ms();
   proto::ListPage page;
+  std::uint64_t remaining = 0;
   MDB_val start{};
   MDB_cursor_op first = MDB_FIRST;
   if (query.after) {
@@ -98,23 +111,61 @@ Result<proto::ListPage> ReadView::list(const proto::ListQuery& query) const {
                        auto id = record::id_from_bytes(key);
                        if (!id) return store.corrupt("an action key is not an id");
                        if (query.after && *id == *query.after) return true;  // `after` is exclusive
+                       const bool counting = page.actions.size() == limit;
+                       if (counting && !filtered) {  // the key is enough
+                         ++remaining;
+                         return true;
+                       }
                        auto stored = record::decode_action(*id, value);
                        if (!stored) return store.corrupt("the record of action " + id->to_string() + " cannot be decoded");
                        Action& a = stored->action;
-                       if (query.state && a.state != *query.state) return true;
-                       if (query.tag && a.tag != *query.tag) return true;
-                       if (query.app && a.app != *query.app) return true;
+                       if (!selected(query, a)) return true;
+                       if (counting) {
+                         ++remaining;
+                         return true;
+                       }
                        auto waiting = store.waiting(txn->get(), *stored, meta->paused, now);
                        if (!waiting) return waiting.error();
                        a.waiting = *waiting;
                        a.body.clear();
                        a.response_body.clear();
                        page.actions.push_back(std::move(a));
-                       return page.actions.size() < limit;
+                       return page.actions.size() < limit || query.count;
                      });
   if (!walked) return walked.error();
   if (page.actions.size() == limit) page.next = page.actions.back().id;
+  if (query.count) {
+    page.remaining = remaining;
+    if (remaining == 0) page.next.reset();  // known to be the last page
+  }
   return page;
+}
+
+Result<ActionId> ReadView::resolve(const proto::ActionRef& ref) const {
+  if (auto id = ref.whole()) return *id;
+  const detail::Store& store = *store_;
+  auto txn = store.begin_read();
+  if (!txn) return txn.error();
+  // Ids sort as bytes, so every id with the prefix lies in one run that starts at or after the
+  // prefix padded with zeros: seek there and look at the first few keys.
+  const ActionId low_id{ref.bytes};
+  const std::string low(record::id_bytes(low_id));
+  std::vector<ActionId> matches;
+  auto walked = walk(store, txn->get(), store.dbi[Db::actions], lmdb::to_val(low), MDB_SET_RANGE,
+                     [&](std::string_view key, std::string_view) -> Result<bool> {
+                       auto id = record::id_from_bytes(key);
+                       if (!id) return store.corrupt("an action key is not an id");
+                       if (!ref.matches(*id)) return false;
+                       matches.push_back(*id);
+                       return matches.size() < 3;
+                     });
+  if (!walked) return walked.error();
+  if (matches.empty()) return proto::make_error(proto::errc::not_found, "no action has an id starting with " + ref.to_string());
+  if (matches.size() == 1) return matches.front();
+  std::string message = "the id prefix " + ref.to_string() + " matches more than one action: " +
+                        matches[0].to_string() + ", " + matches[1].to_string();
+  message += matches.size() > 2 ? " and more; give more digits" : "; give more digits";
+  return proto::make_error(proto::errc::ambiguous_id, std::move(message));
 }
 
 Result<proto::StateCounts> ReadView::counts() const {

@@ -33,6 +33,10 @@ class ReadView {
   // decoding bodies; one read transaction for all, as the scheduler asks once per look at due().
   Result<std::vector<std::optional<ActionRoute>>> routes_of(const std::vector<ActionId>& ids) const;
   Result<proto::ListPage> list(const proto::ListQuery& query) const;   // id order (= creation order)
+  // The one action `ref` names: a whole id as it is (without a read: the operation that uses it
+  // says not_found), a prefix as the only id that starts with it. Errors: not_found, ambiguous_id
+  // (the message lists a few of the matches). One cursor seek and at most three steps.
+  Result<ActionId> resolve(const proto::ActionRef& ref) const;
   Result<proto::StateCounts> counts() const;                           // O(1): kept in meta
   Result<bool> paused() const;
   Result<std::uint64_t> last_seq() const;                              // 0 when no event yet

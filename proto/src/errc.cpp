@@ -15,7 +15,7 @@ struct ErrcInfo {
 };
 
 // Indexed by value - 1; errc values are dense and start at 1.
-constexpr std::array<ErrcInfo, 16> errc_table{{
+constexpr std::array<ErrcInfo, 17> errc_table{{
     {errc::bad_frame, "bad_frame", "malformed frame: not a UTF-8 JSON object on one line"},
     {errc::frame_too_large, "frame_too_large", "frame larger than the protocol allows"},
     {errc::missing_field, "missing_field", "a required field is missing"},
@@ -32,6 +32,7 @@ constexpr std::array<ErrcInfo, 16> errc_table{{
     {errc::shutting_down, "shutting_down", "bgsyncd is shutting down"},
     {errc::internal, "internal", "internal error in bgsyncd"},
     {errc::bad_config, "bad_config", "the configuration file has an error; nothing was changed"},
+    {errc::ambiguous_id, "ambiguous_id", "the id prefix matches more than one action"},
 }};
 
 const ErrcInfo* find_info(int value) noexcept {

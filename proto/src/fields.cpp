@@ -107,23 +107,48 @@ Result<std::optional<bool>> optional_bool(const json::object& object, std::strin
   return std::optional<bool>(value->get_bool());
 }
 
-Result<std::optional<ActionId>> optional_action_id(const json::object& object, std::string_view name) {
+namespace {
+
+// A string field read by `parse` (ActionId::parse, ActionRef::parse); `requirement` says what it
+// must be when parse refuses it.
+template <class T>
+Result<std::optional<T>> optional_parsed(const json::object& object, std::string_view name,
+                                         std::optional<T> (*parse)(std::string_view), std::string_view requirement) {
   const json::value* value = find_field(object, name);
-  if (value == nullptr) return std::optional<ActionId>();
-  std::optional<ActionId> id;
-  if (value->is_string()) id = ActionId::parse(value->get_string());
-  if (!id) {
-    return bad_field(name, "must be an action id: 32 hex digits as 8-4-4-4-12, like "
-                           "\"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f\"");
-  }
-  return id;
+  if (value == nullptr) return std::optional<T>();
+  std::optional<T> parsed;
+  if (value->is_string()) parsed = parse(value->get_string());
+  if (!parsed) return bad_field(name, requirement);
+  return parsed;
 }
 
-Result<ActionId> required_action_id(const json::object& object, std::string_view name) {
-  auto value = optional_action_id(object, name);
+template <class T>
+Result<T> required(Result<std::optional<T>> value, std::string_view name) {
   if (!value) return value.error();
   if (!*value) return missing_field(name);
   return **value;
+}
+
+}  // namespace
+
+Result<std::optional<ActionId>> optional_action_id(const json::object& object, std::string_view name) {
+  return optional_parsed<ActionId>(object, name, &ActionId::parse,
+                                   "must be an action id: 32 hex digits as 8-4-4-4-12, like "
+                                   "\"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f\"");
+}
+
+Result<ActionId> required_action_id(const json::object& object, std::string_view name) {
+  return required(optional_action_id(object, name), name);
+}
+
+Result<std::optional<ActionRef>> optional_action_ref(const json::object& object, std::string_view name) {
+  return optional_parsed<ActionRef>(object, name, &ActionRef::parse,
+                                    "must be an action id (32 hex digits as 8-4-4-4-12) or a prefix of one with at "
+                                    "least 8 hex digits, like \"01937a2e-5f00\"");
+}
+
+Result<ActionRef> required_action_ref(const json::object& object, std::string_view name) {
+  return required(optional_action_ref(object, name), name);
 }
 
 Result<std::optional<TimePoint>> optional_time(const json::object& object, std::string_view name) {

@@ -33,6 +33,9 @@ Result<bool> required_bool(const boost::json::object& object, std::string_view n
 Result<std::optional<bool>> optional_bool(const boost::json::object& object, std::string_view name);
 Result<std::optional<ActionId>> optional_action_id(const boost::json::object& object, std::string_view name);
 Result<ActionId> required_action_id(const boost::json::object& object, std::string_view name);
+// A whole id or a prefix of one (ActionRef::parse).
+Result<std::optional<ActionRef>> optional_action_ref(const boost::json::object& object, std::string_view name);
+Result<ActionRef> required_action_ref(const boost::json::object& object, std::string_view name);
 Result<std::optional<TimePoint>> optional_time(const boost::json::object& object, std::string_view name);
 Result<TimePoint> required_time(const boost::json::object& object, std::string_view name);
 // A non-negative integer number of milliseconds that fits a std::chrono::milliseconds.

@@ -259,6 +259,7 @@ json::object to_json(const ListPage& page) {
   json::object o;
   o["actions"] = std::move(actions);
   o["next"] = page.next ? json::value(page.next->to_string()) : json::value(nullptr);
+  if (page.remaining) o["remaining"] = *page.remaining;
   return o;
 }
 
@@ -275,6 +276,7 @@ Result<ListPage> list_page_from_json(const json::object& o) {
     page.actions.push_back(std::move(*action));
   }
   if (auto r = detail::optional_action_id(o, "next")) page.next = *r; else return r.error();
+  if (auto r = detail::optional_uint64(o, "remaining")) page.remaining = *r; else return r.error();
   return page;
 }
 

@@ -58,7 +58,7 @@ Result<bool> parse_enqueue_brief(const json::object& message) {
   return brief->value_or(false);
 }
 
-Result<ActionId> parse_action_ref(const json::object& message) { return detail::required_action_id(message, "action"); }
+Result<ActionRef> parse_action_ref(const json::object& message) { return detail::required_action_ref(message, "action"); }
 
 Result<ListQuery> parse_list(const json::object& message) {
   ListQuery query;
@@ -78,12 +78,13 @@ Result<ListQuery> parse_list(const json::object& message) {
     query.limit = static_cast<std::uint32_t>(limit->get_int64());
   }
   if (auto r = detail::optional_action_id(message, "after")) query.after = *r; else return r.error();
+  if (auto r = detail::optional_bool(message, "count")) query.count = r->value_or(false); else return r.error();
   return query;
 }
 
-Result<CancelArgs> parse_cancel(const json::object& message) {
-  CancelArgs args;
-  if (auto r = detail::optional_action_id(message, "action")) args.action = *r; else return r.error();
+Result<CancelRequest> parse_cancel(const json::object& message) {
+  CancelRequest args;
+  if (auto r = detail::optional_action_ref(message, "action")) args.action = *r; else return r.error();
   if (auto r = detail::optional_string(message, "tag")) args.tag = std::move(*r); else return r.error();
   if (args.action && args.tag) return make_error(errc::bad_field, "cancel takes \"action\" or \"tag\", not both");
   if (!args.action && !args.tag) return make_error(errc::missing_field, "cancel needs \"action\" or \"tag\"");
@@ -129,7 +130,7 @@ json::object make_enqueue(std::uint64_t id, const EnqueueRequest& request) {
   return o;
 }
 
-json::object make_action_request(std::uint64_t id, Op op, const ActionId& action) {
+json::object make_action_request(std::uint64_t id, Op op, const ActionRef& action) {
   json::object o = make_request(id, op);
   o["action"] = action.to_string();
   return o;
@@ -142,6 +143,7 @@ json::object make_list(std::uint64_t id, const ListQuery& query) {
   if (query.app) o["app"] = detail::text(*query.app);
   o["limit"] = query.limit;
   if (query.after) o["after"] = query.after->to_string();
+  if (query.count) o["count"] = true;
   return o;
 }
 

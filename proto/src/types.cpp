@@ -3,6 +3,7 @@
 // These names are wire names: never rename one, only add.
 #include "bgsync/proto/types.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -77,6 +78,47 @@ std::optional<ActionId> ActionId::parse(std::string_view text) {
     i += 2;
   }
   return id;
+}
+
+std::optional<ActionRef> ActionRef::parse(std::string_view text) {
+  ActionRef ref;
+  ref.digits = 0;
+  std::optional<std::size_t> dash_after;  // the digit count at the last dash: one dash per place
+  for (const char c : text) {
+    if (c == '-') {
+      // A dash goes only where the canonical form has one (after 8, 12, 16 or 20 digits).
+      const bool canonical_place = ref.digits == 8 || ref.digits == 12 || ref.digits == 16 || ref.digits == 20;
+      if (!canonical_place || dash_after == ref.digits) return std::nullopt;
+      dash_after = ref.digits;
+      continue;
+    }
+    const int value = hex_value(c);
+    if (value < 0 || ref.digits == 32) return std::nullopt;
+    ref.bytes[ref.digits / 2] |= static_cast<std::uint8_t>(ref.digits % 2 == 0 ? value << 4 : value);
+    ++ref.digits;
+  }
+  if (ref.digits < min_digits) return std::nullopt;
+  return ref;
+}
+
+std::optional<ActionId> ActionRef::whole() const noexcept {
+  if (digits != 32) return std::nullopt;
+  return ActionId{bytes};
+}
+
+bool ActionRef::matches(const ActionId& id) const noexcept {
+  const std::size_t full = digits / 2;
+  for (std::size_t i = 0; i < full; ++i) {
+    if (id.bytes[i] != bytes[i]) return false;
+  }
+  return digits % 2 == 0 || (id.bytes[full] & 0xf0) == bytes[full];
+}
+
+std::string ActionRef::to_string() const {
+  const std::string text = ActionId{bytes}.to_string();
+  // Digits before the cut, with the dashes among them: one per four digits after the eighth.
+  const std::size_t dashes = digits > 8 ? std::min<std::size_t>((digits - 5) / 4, 4) : 0;
+  return text.substr(0, digits + dashes);
 }
 
 std::string_view to_string(ActionState s) noexcept { return name_of(state_names, s); }

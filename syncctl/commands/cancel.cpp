@@ -24,10 +24,10 @@ int run_cancel(const CancelOptions& options, const GlobalOptions& globals) {
   const bool by_tag = options.tag_option->count() > 0;
   if (by_tag == !options.id.empty()) return usage_error("cancel takes either an action ID or --tag TAG, not both");
   if (by_tag && options.tag.empty()) return usage_error("--tag needs a non-empty tag");
-  std::optional<bgsync::ActionId> id;
+  std::optional<bgsync::ActionRef> id;
   if (!by_tag) {
-    id = parse_id(options.id);
-    if (!id) return usage_error("'" + options.id + "' is not an action id (8-4-4-4-12 hex digits, as enqueue prints)");
+    id = parse_ref(options.id);
+    if (!id) return bad_ref(options.id);
   }
 
   auto client = bgsync::Client::connect(connect_options(globals));
@@ -60,11 +60,13 @@ Command add_cancel(CLI::App& parent, const GlobalOptions& globals) {
       "Cancel one queued action, or with --tag every unfinished action of that tag. A cancelled action is\n"
       "kept (state cancelled) and can be queued again with `syncctl retry`. An action being sent right\n"
       "now may still reach the server.");
-  command->add_option("id", options->id, "The action's id")->type_name("ID");
+  command->add_option("id", options->id, "The action's id, or a unique prefix of it (at least 8 hex digits)")
+      ->type_name("ID");
   options->tag_option = command->add_option("--tag", options->tag, "Cancel every unfinished action with this tag")
                             ->type_name("TAG");
   command->footer(command_footer(
       "  syncctl cancel 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a\n"
+      "  syncctl cancel 0190c3b2-8c1e-7d43   (a unique prefix)\n"
       "  syncctl cancel --tag notes"));
   return Command{command, [options, &globals] { return run_cancel(*options, globals); }};
 }

@@ -36,6 +36,14 @@ bgsync::ConnectOptions connect_options(const GlobalOptions& globals) {
 
 std::optional<bgsync::ActionId> parse_id(std::string_view text) { return bgsync::ActionId::parse(text); }
 
+std::optional<bgsync::ActionRef> parse_ref(std::string_view text) { return bgsync::ActionRef::parse(text); }
+
+int bad_ref(std::string_view text) {
+  return usage_error("'" + std::string(text) +
+                     "' is not an action id (8-4-4-4-12 hex digits, as enqueue prints) or a prefix of one with at "
+                     "least 8 hex digits");
+}
+
 std::string command_footer(std::string_view examples) {
   return "\nEXAMPLES\n" + std::string(examples) +
          "\n\nThe global options --socket PATH and --json work here too, before or after the command's own\n"

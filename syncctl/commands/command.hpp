@@ -60,6 +60,11 @@ bgsync::ConnectOptions connect_options(const GlobalOptions& globals);
 
 // Parses an action id given on the command line; a usage error names the argument.
 std::optional<bgsync::ActionId> parse_id(std::string_view text);
+// An action named on the command line: a whole id or a prefix of at least 8 hex digits, which
+// the daemon resolves (it says ambiguous_id when the prefix matches more than one action).
+std::optional<bgsync::ActionRef> parse_ref(std::string_view text);
+// The usage error for an argument parse_ref refused: exit_usage.
+int bad_ref(std::string_view text);
 
 // The footer every subcommand's --help ends with: its examples, then a reminder of the globals.
 std::string command_footer(std::string_view examples);

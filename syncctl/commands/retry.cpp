@@ -11,8 +11,8 @@ namespace syncctl {
 namespace {
 
 int run_retry(const std::string& id_text, const GlobalOptions& globals) {
-  const auto id = parse_id(id_text);
-  if (!id) return usage_error("'" + id_text + "' is not an action id (8-4-4-4-12 hex digits, as enqueue prints)");
+  const auto id = parse_ref(id_text);
+  if (!id) return bad_ref(id_text);
 
   auto client = bgsync::Client::connect(connect_options(globals));
   if (!client) return fail(client.error());
@@ -35,7 +35,9 @@ Command add_retry(CLI::App& parent, const GlobalOptions& globals) {
   command->description(command->get_description() + "\n\n" +
       "Queue a failed or cancelled action again, to be sent as soon as possible; its attempt count carries\n"
       "on. Prints the id and the new state. Queued, sending and sent actions cannot be retried.");
-  command->add_option("id", *id, "The action's id")->required()->type_name("ID");
+  command->add_option("id", *id, "The action's id, or a unique prefix of it (at least 8 hex digits)")
+      ->required()
+      ->type_name("ID");
   command->footer(command_footer(
       "  syncctl retry 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a\n"
       "  syncctl list --json --state failed | jq -r '.[].id' | xargs -n1 syncctl retry"));

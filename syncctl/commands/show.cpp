@@ -60,8 +60,8 @@ void print_action(const bgsync::Action& action) {
 }
 
 int run_show(const std::string& id_text, const GlobalOptions& globals) {
-  const auto id = parse_id(id_text);
-  if (!id) return usage_error("'" + id_text + "' is not an action id (8-4-4-4-12 hex digits, as enqueue prints)");
+  const auto id = parse_ref(id_text);
+  if (!id) return bad_ref(id_text);
 
   auto client = bgsync::Client::connect(connect_options(globals));
   if (!client) return fail(client.error());
@@ -85,9 +85,14 @@ Command add_show(CLI::App& parent, const GlobalOptions& globals) {
       "Show one action: the request as stored (method, URL, headers, body), its state, attempts, next\n"
       "attempt and last error, and once a response arrived its status, headers and the first 64 KiB of\n"
       "its body. Bodies that are not printable text show as \"<N bytes binary>\"; --json has them all.");
-  command->add_option("id", *id, "The action's id, as printed by enqueue or list")->required()->type_name("ID");
+  command->add_option("id", *id,
+                      "The action's id, as printed by enqueue or list, or a unique prefix of it (at least\n"
+                      "8 hex digits, with or without its dashes, as git takes commit ids)")
+      ->required()
+      ->type_name("ID");
   command->footer(command_footer(
       "  syncctl show 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a\n"
+      "  syncctl show 0190c3b28c1e7d43   (a unique prefix)\n"
       "  syncctl show --json 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a | jq -r .response_body"));
   return Command{command, [id, &globals] { return run_show(*id, globals); }};
 }

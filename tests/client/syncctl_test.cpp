@@ -295,3 +295,25 @@ TEST_CASE("syncctl watch prints events, exits 3 when the daemon goes, 0 on SIGIN
     CHECK_THAT(outcome.out, Catch::Contains("queued") && Catch::Contains(std::string(some_id)));
   }
 }
+
+TEST_CASE("syncctl: an unknown command is named, with the nearest one, and exits 2", "[syncctl]") {
+  auto typo = syncctl({"lsit"});
+  CHECK(typo.status == 2);
+  CHECK(typo.err == "syncctl: unknown command 'lsit'; did you mean 'list'? (see `syncctl --help`)\n");
+  CHECK(typo.out.empty());
+  auto after_globals = syncctl({"--socket", "/x", "--json", "stauts", "--bogus"});
+  CHECK(after_globals.status == 2);
+  CHECK_THAT(after_globals.err, Catch::StartsWith("syncctl: unknown command 'stauts'; did you mean 'status'?"));
+  auto far = syncctl({"frobnicate"});
+  CHECK(far.status == 2);
+  CHECK(far.err == "syncctl: unknown command 'frobnicate' (see `syncctl --help`)\n");
+  auto nested = syncctl({"periodic", "regster", "news"});
+  CHECK(nested.status == 2);
+  CHECK(nested.err ==
+        "syncctl: unknown command 'periodic regster'; did you mean 'periodic register'? (see `syncctl periodic --help`)\n");
+  CHECK(syncctl({"cache", "got", "news"}).err ==
+        "syncctl: unknown command 'cache got'; did you mean 'cache get'? (see `syncctl cache --help`)\n");
+  // Words after a command's name are its arguments, not commands.
+  CHECK(syncctl({"show", "lsit"}).err == "syncctl: 'lsit' is not an action id (8-4-4-4-12 hex digits, as enqueue "
+                                         "prints) or a prefix of one with at least 8 hex digits\n");
+}

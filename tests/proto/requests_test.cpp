@@ -184,6 +184,38 @@ TEST_CASE("get and retry take an action id", "[requests]") {
   CHECK(failure(parse_action_ref(object_of(R"({"action":12})"))).first == errc::bad_field);
 }
 
+TEST_CASE("an action may be named by a prefix of its id, with or without its dashes", "[requests]") {
+  const auto id = ActionId::parse(some_id).value();
+  for (const char* text : {"01937a2e", "01937a2e-", "01937a2e-5", "01937a2e-5f00", "01937a2e5f00", "01937A2E-5F00-7c",
+                           "01937a2e5f007c3a8d2b0a1b2c3d4e5f", "01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5"}) {
+    INFO(text);
+    const auto ref = ActionRef::parse(text);
+    REQUIRE(ref);
+    CHECK(ref->matches(id));
+    CHECK_FALSE(ref->matches(ActionId::parse("01937a2f-5f00-7c3a-8d2b-0a1b2c3d4e5f").value()));
+  }
+  CHECK(ActionRef::parse("01937a2e-5")->digits == 9);
+  CHECK_FALSE(ActionRef::parse("01937a2e-6")->matches(id));  // the odd digit counts
+  CHECK(ActionRef::parse("01937a2e5f00")->to_string() == "01937a2e-5f00");
+  CHECK(ActionRef::parse("01937a2e5f007")->to_string() == "01937a2e-5f00-7");
+  CHECK(ActionRef::parse(some_id)->whole() == id);
+  CHECK(ActionRef(id).to_string() == some_id);
+  CHECK_FALSE(ActionRef::parse("01937a2e-5")->whole());
+  for (const char* text : {"", "0193", "01937a2", "0193-7a2e", "01937a2e--5f", "01937a2e-5f0-0", "-01937a2e",
+                           "01937a2g", "01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f0", " 01937a2e"}) {
+    INFO(text);
+    CHECK_FALSE(ActionRef::parse(text));
+  }
+
+  const json::object get = through_the_wire(make_action_request(3, Op::get, *ActionRef::parse("01937a2e5f00")));
+  CHECK(get.at("action") == "01937a2e-5f00");
+  CHECK(parse_action_ref(get)->digits == 12);
+  CHECK(failure(parse_action_ref(object_of(R"({"action":"0193"})"))).first == errc::bad_field);
+  const auto cancel = parse_cancel(object_of(R"({"action":"01937a2e-5"})"));
+  REQUIRE(cancel);
+  CHECK(cancel->action->digits == 9);
+}
+
 TEST_CASE("list: arguments, defaults and limits", "[requests]") {
   ListQuery query;
   query.tag = "cart";
@@ -198,6 +230,10 @@ TEST_CASE("list: arguments, defaults and limits", "[requests]") {
   CHECK(parsed->app == std::optional<std::string>(""));
   CHECK(parsed->limit == 1000);
   CHECK(parsed->after == query.after);
+  CHECK_FALSE(parsed->count);
+  query.count = true;
+  CHECK(parse_list(through_the_wire(make_list(4, query)))->count);
+  CHECK(failure(parse_list(object_of(R"({"count":1})"))).first == errc::bad_field);
 
   auto defaults = parse_list(object_of(R"({"op":"list"})"));
   REQUIRE(defaults);

@@ -206,6 +206,10 @@ TEST_CASE("list leaves bodies out and ListPage round-trips", "[values]") {
   CHECK(back->actions[1].url == action.url);
   CHECK(back->actions[1].body.empty());
   CHECK(back->next == some_id);
+  CHECK_FALSE(object.contains("remaining"));  // only when counted
+  CHECK_FALSE(back->remaining);
+  page.remaining = 24'900;
+  CHECK(list_page_from_json(through_the_wire(to_json(page)))->remaining == 24'900u);
 
   const json::object last = to_json(ListPage{});
   CHECK(last.at("next").is_null());

@@ -311,5 +311,78 @@ TEST_CASE("events_after and prune_events", "[store][outbox]") {
   REQUIRE(check(outbox->published().first_seq()) == 11);
 }
 
+TEST_CASE("list counts the matches after its page, in the same read", "[store][outbox]") {
+  TempDir dir;
+  auto outbox = open_outbox(dir.path());
+  write(*outbox, [](WriteTxn& txn) {
+    for (std::uint64_t i = 1; i <= 10; ++i) check(txn.enqueue(request(i % 3 == 0 ? "third" : ""), make_id(i), at(t0)));
+  });
+  proto::ListQuery q;
+  q.limit = 4;
+  q.count = true;
+  auto p1 = check(outbox->published().list(q));
+  REQUIRE(p1.actions.size() == 4);
+  REQUIRE(p1.remaining == 6u);
+  REQUIRE(p1.next == make_id(4));
+  q.after = make_id(6);  // `after` is exclusive: 7..10 follow
+  auto last = check(outbox->published().list(q));
+  REQUIRE(last.actions.size() == 4);
+  REQUIRE(last.actions.front().id == make_id(7));
+  REQUIRE(last.remaining == 0u);
+  REQUIRE_FALSE(last.next);  // known to be the last page, so no empty one follows
+
+  proto::ListQuery filtered;  // 3, 6, 9: the count decodes each record to apply the filter
+  filtered.tag = "third";
+  filtered.limit = 1;
+  filtered.count = true;
+  auto f = check(outbox->published().list(filtered));
+  REQUIRE(f.actions.at(0).id == make_id(3));
+  REQUIRE(f.remaining == 2u);
+
+  q.count = false;  // not asked for: not counted
+  q.after.reset();
+  REQUIRE_FALSE(check(outbox->published().list(q)).remaining);
+}
+
+TEST_CASE("resolve finds the one action an id prefix names", "[store][outbox]") {
+  TempDir dir;
+  auto outbox = open_outbox(dir.path());
+  const auto id = [](std::string_view text) { return ActionId::parse(text).value(); };
+  const ActionId a = id("01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f");
+  const ActionId b = id("01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e60");
+  const ActionId c = id("01937a2e-6a10-7c3a-8d2b-0a1b2c3d4e61");
+  const ActionId d = id("01937a2f-0000-7000-8000-000000000000");
+  write(*outbox, [&](WriteTxn& txn) {
+    for (const ActionId& x : {a, b, c, d}) check(txn.enqueue(request(), x, at(t0)));
+  });
+  const auto resolve = [&](std::string_view prefix) {
+    return outbox->published().resolve(proto::ActionRef::parse(prefix).value());
+  };
+  CHECK(resolve("01937a2e6").value() == c);  // an odd number of digits covers a range
+  CHECK(resolve("01937a2e-6a").value() == c);
+  CHECK(resolve("01937a2f").value() == d);
+  CHECK(resolve("01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e6").value() == b);  // 31 digits
+  CHECK(resolve("01937A2E5F007C3A8D2B0A1B2C3D4E5F").value() == a);
+  const ActionId absent = id("01937a2e-5f00-7c3a-8d2b-0a1b2c3d4eff");
+  CHECK(resolve(absent.to_string()).value() == absent);  // a whole id is not looked up here
+
+  const auto two = resolve("01937a2e-5f00");
+  REQUIRE(two.has_error());
+  CHECK(two.error().code == errc::ambiguous_id);
+  CHECK_THAT(two.error().message, Catch::Contains(a.to_string()) && Catch::Contains(b.to_string()) &&
+                                      !Catch::Contains("and more"));
+  const auto three = resolve("01937a2e");
+  REQUIRE(three.has_error());
+  CHECK(three.error().code == errc::ambiguous_id);
+  CHECK_THAT(three.error().message, Catch::Contains("and more"));
+
+  for (const char* nothing : {"01937a2d", "01937a2e-5f01", "01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e7", "ffffffff"}) {
+    INFO(nothing);
+    const auto none = resolve(nothing);
+    REQUIRE(none.has_error());
+    CHECK(none.error().code == errc::not_found);
+  }
+}
+
 }  // namespace
 }  // namespace bgsync::store::test

@@ -62,11 +62,11 @@ public:
 
   // The requests of Client, with the same results and errors.
   boost::asio::awaitable<Result<Action>> enqueue(EnqueueRequest request);
-  boost::asio::awaitable<Result<Action>> get(ActionId id);
+  boost::asio::awaitable<Result<Action>> get(ActionRef id);
   boost::asio::awaitable<Result<ListPage>> list(ListQuery query = {});
-  boost::asio::awaitable<Result<std::vector<Action>>> cancel(ActionId id);
+  boost::asio::awaitable<Result<std::vector<Action>>> cancel(ActionRef id);
   boost::asio::awaitable<Result<std::vector<Action>>> cancel_tag(std::string tag);
-  boost::asio::awaitable<Result<Action>> retry(ActionId id);
+  boost::asio::awaitable<Result<Action>> retry(ActionRef id);
   boost::asio::awaitable<Result<Status>> status();
   boost::asio::awaitable<Result<bool>> pause();
   boost::asio::awaitable<Result<bool>> resume();

@@ -55,6 +55,7 @@ typedef enum bgsync_error {
   BGSYNC_ERR_SHUTTING_DOWN = 14,       /* the daemon is stopping */
   BGSYNC_ERR_INTERNAL = 15,            /* a bug in the daemon or in libbgsync; the message says what */
   BGSYNC_ERR_BAD_CONFIG = 16,          /* the daemon's configuration file has an error */
+  BGSYNC_ERR_AMBIGUOUS_ID = 17,        /* an id prefix matches more than one action: give more digits */
 
   BGSYNC_ERR_NOT_RUNNING = 100,        /* no socket at the path, or nothing listens on it */
   BGSYNC_ERR_PERMISSION_DENIED = 101,  /* the socket or its directory is not ours */
@@ -312,8 +313,11 @@ bgsync_error bgsync_enqueue(bgsync_client *client, const char *method, const cha
                             size_t header_count, const void *body, size_t body_len, const char *tag,
                             const char *app, char *id_out);
 
-/* The action with this id, bodies included. Free *out with bgsync_action_free.
- * Errors: NOT_FOUND, INVALID_ARGUMENT (not a UUID), STORAGE_ERROR. */
+/* The action with this id, bodies included. Free *out with bgsync_action_free. Here and in
+ * bgsync_cancel and bgsync_retry, `id` may also be a unique prefix of an id with at least 8 hex
+ * digits ("0190c3b2-8c1e"), which the daemon resolves.
+ * Errors: NOT_FOUND, AMBIGUOUS_ID (a prefix of more than one action's id), INVALID_ARGUMENT (not a
+ * UUID or a prefix of one), STORAGE_ERROR. */
 bgsync_error bgsync_get(bgsync_client *client, const char *id, bgsync_action **out);
 
 /* One page of actions, oldest first, without bodies. Free *out with bgsync_action_list_free.
@@ -324,16 +328,16 @@ bgsync_error bgsync_list(bgsync_client *client, const char *tag, int state, cons
                          unsigned limit, const char *after, bgsync_action_list **out);
 
 /* Cancels one unfinished (queued or sending) action. cancelled: if not NULL, receives the actions
- * cancelled (none if it had just finished). Errors: NOT_FOUND, BAD_STATE (it had finished),
- * INVALID_ARGUMENT, STORAGE_ERROR. */
+ * cancelled (none if it had just finished). Errors: NOT_FOUND, AMBIGUOUS_ID, BAD_STATE (it had
+ * finished), INVALID_ARGUMENT, STORAGE_ERROR. */
 bgsync_error bgsync_cancel(bgsync_client *client, const char *id, bgsync_action_list **cancelled);
 
 /* Cancels every unfinished action of a non-empty tag. Errors: BAD_FIELD (empty tag), STORAGE_ERROR. */
 bgsync_error bgsync_cancel_tag(bgsync_client *client, const char *tag, bgsync_action_list **cancelled);
 
 /* Queues a failed or cancelled action again (at the tail of its tag), or makes a queued one due now.
- * out: if not NULL, receives the action as updated. Errors: NOT_FOUND, BAD_STATE (sent or sending),
- * INVALID_ARGUMENT, STORAGE_ERROR. */
+ * out: if not NULL, receives the action as updated. Errors: NOT_FOUND, AMBIGUOUS_ID, BAD_STATE
+ * (sent or sending), INVALID_ARGUMENT, STORAGE_ERROR. */
 bgsync_error bgsync_retry(bgsync_client *client, const char *id, bgsync_action **out);
 
 /* The daemon's state: online, paused, counts, last event seq. Free *out with bgsync_status_free. */

@@ -53,27 +53,30 @@ public:
   // plus the common ones above.
   Result<Action> enqueue(const EnqueueRequest& request);
 
-  // The action with this id, bodies included.
-  // Errors: errc::not_found, plus the common ones.
-  Result<Action> get(const ActionId& id);
+  // The action with this id, bodies included. Here and in cancel() and retry(), an ActionRef is
+  // a whole id (an ActionId converts) or a unique prefix of at least 8 hex digits
+  // (ActionRef::parse("0190c3b2-8c1e")), which the daemon resolves.
+  // Errors: errc::not_found, ambiguous_id (a prefix that matches more than one action), plus the
+  // common ones.
+  Result<Action> get(const ActionRef& id);
 
   // One page of actions matching the query, oldest first, without bodies. Follow page.next (as
-  // query.after) for the next page.
+  // query.after) for the next page. With query.count, page.remaining says how many more match.
   // Errors: errc::bad_field (limit outside 1..1000, unknown state), plus the common ones.
   Result<ListPage> list(const ListQuery& query = {});
 
   // Cancels one unfinished action. Returns the actions cancelled (empty if it had finished).
-  // Errors: errc::not_found, bad_state, storage_error, plus the common ones.
-  Result<std::vector<Action>> cancel(const ActionId& id);
+  // Errors: errc::not_found, ambiguous_id, bad_state, storage_error, plus the common ones.
+  Result<std::vector<Action>> cancel(const ActionRef& id);
 
   // Cancels every unfinished action with this (non-empty) tag. Returns the actions cancelled.
   // Errors: errc::bad_field (empty tag), storage_error, plus the common ones.
   Result<std::vector<Action>> cancel_tag(std::string_view tag);
 
   // Queues a failed or cancelled action again, to be sent now. Returns it as updated.
-  // Errors: errc::not_found, bad_state (it is queued, sending or sent), storage_error, plus the
-  // common ones.
-  Result<Action> retry(const ActionId& id);
+  // Errors: errc::not_found, ambiguous_id, bad_state (it is queued, sending or sent), storage_error,
+  // plus the common ones.
+  Result<Action> retry(const ActionRef& id);
 
   // The daemon's version, whether it is online and paused, counts per state, the last event seq.
   // Errors: the common ones.

@@ -39,6 +39,7 @@ using proto::errc;  // the daemon's error codes (bad_url, not_found...)
 
 using proto::Action;
 using proto::ActionId;
+using proto::ActionRef;
 using proto::ActionState;
 using proto::CancelArgs;
 using proto::ConfigInfo;

@@ -150,9 +150,10 @@ Result<int> parse_hello(const boost::json::object& message);                // t
 // Runs validate_enqueue; refuses a field not in enqueue_fields.
 Result<EnqueueRequest> parse_enqueue(const boost::json::object& message);
 Result<bool> parse_enqueue_brief(const boost::json::object& message);       // field "brief", default false
-Result<ActionId> parse_action_ref(const boost::json::object& message);      // field "action"
+// Field "action": a whole id or a prefix of one, which the daemon resolves (ActionRef).
+Result<ActionRef> parse_action_ref(const boost::json::object& message);
 Result<ListQuery> parse_list(const boost::json::object& message);
-Result<CancelArgs> parse_cancel(const boost::json::object& message);        // exactly one of action, tag
+Result<CancelRequest> parse_cancel(const boost::json::object& message);     // exactly one of action, tag
 Result<SubscribeArgs> parse_subscribe(const boost::json::object& message);
 Result<std::uint64_t> parse_unsubscribe(const boost::json::object& message);  // field "subscription"
 
@@ -161,7 +162,7 @@ boost::json::object make_request(std::uint64_t id, Op op);  // an op without arg
 boost::json::object make_hello(std::uint64_t id, std::string_view client_name);
 // Asks for the brief reply (see Enqueued): the client already holds the rest of the action.
 boost::json::object make_enqueue(std::uint64_t id, const EnqueueRequest& request);
-boost::json::object make_action_request(std::uint64_t id, Op op, const ActionId& action);  // get, retry, cancel
+boost::json::object make_action_request(std::uint64_t id, Op op, const ActionRef& action);  // get, retry, cancel
 boost::json::object make_list(std::uint64_t id, const ListQuery& query);
 boost::json::object make_cancel(std::uint64_t id, const CancelArgs& args);
 boost::json::object make_subscribe(std::uint64_t id, const SubscribeArgs& args);
@@ -186,7 +187,8 @@ boost::json::object to_json(const HelloResult& result);
 boost::json::object to_json(const Enqueued& enqueued);  // {"action_id":..,"created":..,"waiting":..|null}
 boost::json::object to_json(const ConfigInfo& info);
 boost::json::object to_json(const ReloadResult& result);
-boost::json::object to_json(const ListPage& page);   // {"actions":[...without bodies],"next":id|null}
+// {"actions":[...without bodies],"next":id|null}, and "remaining":N when counted
+boost::json::object to_json(const ListPage& page);
 boost::json::value to_json(const Headers& headers);  // [["Name","value"],...]
 std::string format_time(TimePoint t);                 // RFC 3339 UTC, millisecond precision
 Result<TimePoint> parse_time(std::string_view text);  // RFC 3339 with Z or an offset

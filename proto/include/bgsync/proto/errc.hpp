@@ -30,6 +30,7 @@ enum class errc {
   internal,             // a bug in the daemon; the message says what failed
   bad_config,           // reload: the config file cannot be read or has an error (the message names
                         // the file and line); nothing was changed
+  ambiguous_id,         // an id prefix matches more than one action (the message lists some of them)
 };
 
 const std::error_category& error_category() noexcept;

@@ -24,6 +24,25 @@ struct ActionId {
   auto operator<=>(const ActionId&) const = default;
 };
 
+// An action as a request names it: its whole id, or a prefix of at least min_digits hex digits
+// that the daemon resolves to the one action whose id starts with it (as git does with commit
+// ids). Text form: the digits, with or without the dashes where the 8-4-4-4-12 form has them
+// ("0190c3b2-8c1e", "0190c3b28c1e"). UUIDv7 ids begin with their creation time in milliseconds,
+// so actions made close together share a long prefix: 12 digits within the same millisecond.
+struct ActionRef {
+  static constexpr std::uint8_t min_digits = 8;
+  std::array<std::uint8_t, 16> bytes{};  // the digits given, from the first; the rest zero
+  std::uint8_t digits = 32;              // how many hex digits were given: min_digits..32
+
+  ActionRef() = default;
+  ActionRef(const ActionId& id) noexcept : bytes(id.bytes) {}  // implicit: a whole id names its action
+  static std::optional<ActionRef> parse(std::string_view text);  // upper or lower case hex
+  std::optional<ActionId> whole() const noexcept;                // the id, when all 32 digits were given
+  bool matches(const ActionId& id) const noexcept;               // whether `id` starts with these digits
+  std::string to_string() const;  // the digits in the 8-4-4-4-12 form, as far as they go
+  bool operator==(const ActionRef&) const = default;
+};
+
 enum class ActionState : std::uint8_t { queued, sending, sent, failed, cancelled };
 inline constexpr std::size_t action_state_count = 5;
 std::string_view to_string(ActionState s) noexcept;
@@ -169,16 +188,25 @@ struct ListQuery {
   std::optional<std::string> app;
   std::uint32_t limit = 100;           // 1..1000
   std::optional<ActionId> after;       // page cursor: the last id of the previous page
+  bool count = false;                  // also count the matches after the page (ListPage::remaining)
 };
 
 struct ListPage {
   std::vector<Action> actions;         // bodies and response bodies are left out
   std::optional<ActionId> next;        // set when there may be more: pass as `after`
+  std::optional<std::uint64_t> remaining;  // with ListQuery::count: how many more match after this page
 };
 
 // cancel takes either one action or every unfinished action of a tag.
 struct CancelArgs {
   std::optional<ActionId> action;
+  std::optional<std::string> tag;
+};
+
+// cancel as the daemon reads it: the action may be named by a prefix, which the daemon resolves
+// to the CancelArgs above.
+struct CancelRequest {
+  std::optional<ActionRef> action;
   std::optional<std::string> tag;
 };
 
