@@ -16,13 +16,19 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
   const auto id = ctx.services.ids.next();
   // Jobs are named locals: g++ 12 destroys non-trivial temporaries inside co_await twice.
   store::CommitQueue::Job<proto::Action> job = [id, request = std::move(*request)](store::WriteTxn& txn) {
-    return txn.enqueue(request, id, now_ms());
+    auto action = txn.enqueue(request, id, now_ms());
+    // Its `queued` event is the batch's newest one: its seq lets a client wait without a race.
+    if (action && !txn.events().empty() && txn.events().back().id == id) action->queued_seq = txn.events().back().seq;
+    return action;
   };
   auto action = co_await ctx.services.commits.run(std::move(job));
   if (!action) co_return action.error();
   ctx.services.scheduler.wake_soon();
-  if (*brief) co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting});
-  co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
+  if (*brief) {
+    co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting, action->queued_seq});
+  }
+  co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)},
+                                {"seq", action->queued_seq}};
 }
 
 }  // namespace bgsync::daemon

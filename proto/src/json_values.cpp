@@ -196,7 +196,8 @@ json::object to_json(const HelloResult& result) {
 json::object to_json(const Enqueued& enqueued) {
   return json::object{{"action_id", enqueued.id.to_string()},
                       {"created", detail::time_text(enqueued.created)},
-                      {"waiting", waiting_json(enqueued.waiting)}};
+                      {"waiting", waiting_json(enqueued.waiting)},
+                      {"seq", enqueued.seq}};
 }
 
 Result<Enqueued> enqueued_from_json(const json::object& o) {
@@ -204,6 +205,7 @@ Result<Enqueued> enqueued_from_json(const json::object& o) {
   if (auto r = detail::required_action_id(o, "action_id")) e.id = *r; else return r.error();
   if (auto r = detail::required_time(o, "created")) e.created = *r; else return r.error();
   if (auto r = waiting_from_json(o)) e.waiting = *r; else return r.error();
+  if (auto r = detail::optional_uint64(o, "seq")) e.seq = r->value_or(0); else return r.error();
   return e;
 }
 
@@ -220,6 +222,7 @@ Action enqueued_action(const EnqueueRequest& request, const Enqueued& enqueued) 
   a.state = ActionState::queued;
   a.next_attempt = enqueued.created;
   a.waiting = enqueued.waiting;
+  a.queued_seq = enqueued.seq;
   return a;
 }
 

@@ -74,6 +74,8 @@ struct Action {
   std::optional<int> response_status;     // once an HTTP response arrived
   Headers response_headers;
   std::string response_body;              // the first 64 KiB
+  std::uint64_t queued_seq = 0;           // enqueue results only: the seq of its `queued` event, from
+                                          // which a wait replays without a gap (0: not known)
 };
 
 // network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
@@ -184,6 +186,7 @@ struct Enqueued {
   ActionId id;
   TimePoint created{};                    // also its `updated` and `next_attempt`
   WaitReason waiting = WaitReason::none;
+  std::uint64_t seq = 0;                  // its `queued` event's seq (0: a daemon that does not say)
 };
 
 struct HelloResult {
