@@ -44,7 +44,7 @@ TEST_CASE("waiter: replays from the oldest queued seq, or reads every action whe
   CHECK(by_id.to_read(bgsync::SubscribeResult{1, 20, 1}).size() == 2);
 }
 
-TEST_CASE("waiter: the first final event or state counts; expired is a failure named so", "[client][wait]") {
+TEST_CASE("waiter: the first final event or state counts, and expired is a failure named so", "[client][wait]") {
   Waiter waiter({bgsync::WaitTarget(a), bgsync::WaitTarget(b), bgsync::WaitTarget(a)});
   waiter.on_event(event(a, EventType::sending, 3));
   waiter.on_event(event(b, EventType::network, 4));  // no action: ignored

@@ -176,7 +176,7 @@ TEST_CASE("wait: AsyncClient, on a connection of its own, leaving the app's even
   done.get();
 }
 
-TEST_CASE("syncctl wait: exit 0 sent, 1 failed or cancelled, 4 on timeout; text and --json", "[e2e][wait][syncctl]") {
+TEST_CASE("syncctl wait: exit 0 sent, 1 failed or cancelled, 4 on timeout, in text and --json", "[e2e][wait][syncctl]") {
   HttpServer server;
   answer_by_path(server);
   DaemonProcess daemon;
