@@ -3,12 +3,12 @@
 # Installed as share/bash-completion/completions/syncctl; needs nothing but bash (bash-completion's
 # helpers are not used). tests/docs fails when a command or option of `syncctl --help` is missing.
 
-_syncctl_commands="enqueue status list show cancel retry pause resume watch config reload paths periodic cache"
+_syncctl_commands="enqueue status list show cancel retry pause resume watch config reload paths periodic cache wait"
 _syncctl_global_options="-h --help --version --socket --json"
 # Options followed by a value (so the word after them is not a command or an argument).
 _syncctl_value_options="--socket -X --request -H --header -d --data --data-binary --data-raw --tag --app
-  --state --limit --since --after"
-# ... and those only the subcommands of periodic and cache have.
+  --state --limit --since --after --id"
+# ... and those of fewer commands (periodic's and cache's subcommands, wait, enqueue --wait).
 _syncctl_subcommand_value_options="--every --network --power --timeout -o --output"
 
 # The subcommands of a command that has them ("periodic register", "cache get").
@@ -33,10 +33,11 @@ _syncctl_subcommand_options() {
 # The options of one command (without the global ones, which every command accepts too).
 _syncctl_command_options() {
   case $1 in
-    enqueue) echo "-h --help -X --request -H --header -d --data --data-binary --data-raw --tag --app" ;;
+    enqueue) echo "-h --help -X --request -H --header -d --data --data-binary --data-raw --tag --app --wait --timeout" ;;
     list) echo "-h --help --tag --state --app --limit --after --all" ;;
     cancel) echo "-h --help --tag" ;;
-    watch) echo "-h --help --tag --since" ;;
+    watch) echo "-h --help --tag --since --id" ;;
+    wait) echo "-h --help --timeout" ;;
     status | show | retry | pause | resume | config | reload | paths | periodic | cache) echo "-h --help" ;;
   esac
 }
@@ -208,6 +209,10 @@ _syncctl() {
     -H | --header | --data-raw | --tag | --app | --limit | --since | --after)
       return 0
       ;;
+    --id)
+      [[ $command == watch ]] && mapfile -t COMPREPLY < <(compgen -W "$(_syncctl_ids "$program" "$socket")" -- "$cur")
+      return 0
+      ;;
   esac
 
   if [[ -z $command ]]; then
@@ -246,6 +251,7 @@ _syncctl() {
     show) ((arguments == 0)) && mapfile -t candidates < <(_syncctl_ids "$program" "$socket") ;;
     cancel) ((arguments == 0)) && mapfile -t candidates < <(_syncctl_ids "$program" "$socket" queued sending) ;;
     retry) ((arguments == 0)) && mapfile -t candidates < <(_syncctl_ids "$program" "$socket" failed cancelled) ;;
+    wait) mapfile -t candidates < <(_syncctl_ids "$program" "$socket") ;;
     config) mapfile -t candidates < <(_syncctl_setting_names "$program" "$socket") ;;
     periodic | cache)
       # The TAG of unregister, run and cache get: the registrations of --app (syncctl's by default).

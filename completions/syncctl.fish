@@ -3,7 +3,7 @@
 # Installed as share/fish/vendor_completions.d/syncctl.fish. tests/docs checks that it names every
 # command and option of `syncctl --help`.
 
-set -l commands enqueue status list show cancel retry pause resume watch config reload paths periodic cache
+set -l commands enqueue status list show cancel retry pause resume watch config reload paths periodic cache wait
 
 # Ids of the actions in the given states (all actions without one), from `syncctl list --json`.
 function __syncctl_ids
@@ -61,6 +61,7 @@ complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a reload -d 
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a paths -d 'Show the socket, state dir and config file'
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a periodic -d 'Fetch URLs on a schedule into a cache'
 complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a cache -d 'Read what periodic sync fetched'
+complete -c syncctl -n "not __fish_seen_subcommand_from $commands" -a wait -d 'Wait until actions have been sent, or failed'
 
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -s X -l request -x -a 'GET POST PUT PATCH DELETE HEAD OPTIONS' -d 'HTTP method'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -s H -l header -x -d "Add a header 'Name: value'"
@@ -69,6 +70,8 @@ complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l data-binary -r -
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l data-raw -x -d "Body data; '@' has no special meaning"
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l tag -x -d 'Ordering tag'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l app -x -d 'Who enqueued it'
+complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l wait -d 'Then wait until it has been sent, or failed'
+complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l timeout -x -a '30s 1m 5m 15m 30m 1h' -d 'Give up waiting after this long'
 
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l tag -x -d 'Only actions with this tag'
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'
@@ -84,6 +87,10 @@ complete -c syncctl -n '__fish_seen_subcommand_from retry' -a '(__syncctl_ids fa
 
 complete -c syncctl -n '__fish_seen_subcommand_from watch' -l tag -x -d 'Only events of actions with this tag'
 complete -c syncctl -n '__fish_seen_subcommand_from watch' -l since -x -d 'First replay the retained events after this seq'
+complete -c syncctl -n '__fish_seen_subcommand_from watch' -l id -x -a '(__syncctl_ids)' -d 'Follow one action until it has finished'
+
+complete -c syncctl -n '__fish_seen_subcommand_from wait' -a '(__syncctl_ids)' -d 'Action'
+complete -c syncctl -n '__fish_seen_subcommand_from wait' -l timeout -x -a '30s 1m 5m 15m 30m 1h' -d 'Give up waiting after this long'
 
 complete -c syncctl -n '__fish_seen_subcommand_from config' -a '(__syncctl_settings)' -d 'Setting'
 

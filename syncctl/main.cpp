@@ -28,6 +28,7 @@ EXAMPLES
   syncctl show ID                                          one action, response included
   syncctl show 0190c3b2-8c1e                               ... named by a unique prefix of its id
   syncctl watch --since 0                                  replay retained events, then follow
+  syncctl wait ID                                          until it is sent (exit 0) or not (1)
   syncctl pause && syncctl resume                          hold and release all sending
   syncctl --json list | jq '.[] | .url'                    JSON for scripts: every action, streamed
   syncctl periodic register news --every 15m URL           fetch URL every 15 minutes, into a cache
@@ -47,7 +48,8 @@ EXIT STATUS
   0  success
   1  the daemon refused the request or failed (its error message is printed)
   2  usage: bad options or arguments, or a request that can never be valid (e.g. an ftp:// URL)
-  3  the daemon is not reachable: not running, permission denied, connection lost or timed out)";
+  3  the daemon is not reachable: not running, permission denied, connection lost or timed out
+  4  wait, enqueue --wait: the --timeout ran out before the actions finished)";
 
 // Subcommand lists show each command's one-line summary; the full description (summary, blank line,
 // details) appears in the command's own --help.
@@ -88,6 +90,7 @@ constexpr Registration registrations[] = {
     {"pause", syncctl::add_pause},     {"resume", syncctl::add_resume},   {"watch", syncctl::add_watch},
     {"config", syncctl::add_config},   {"reload", syncctl::add_reload},   {"paths", syncctl::add_paths},
     {"periodic", syncctl::add_periodic}, {"cache", syncctl::add_cache},
+    {"wait", syncctl::add_wait},
 };
 
 // The subcommand the line names, when that is plain before parsing: the first word after the

@@ -20,8 +20,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace bgsync {
+namespace detail {
+class Waiter;
+}
 
 struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   struct Pending {
@@ -35,6 +39,7 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
         event_signal(executor),
         space_signal(executor),
         path(std::move(path_)),
+        options(options),
         timeout(options.timeout),
         capacity(std::max<std::size_t>(options.event_queue_capacity, 1)) {}
 
@@ -42,6 +47,7 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   boost::asio::steady_timer event_signal;  // next_event() sleeps on it while the queue is empty
   boost::asio::steady_timer space_signal;  // the reader sleeps on it while the queue is full
   std::string path;
+  ConnectOptions options;  // as connected: wait() opens a connection of its own with them
   std::string server;
   std::chrono::milliseconds timeout;
   std::size_t capacity;
@@ -67,6 +73,9 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   // Handles one frame: a reply to its Pending, an event to deliver(), anything else ends the connection.
   void dispatch(std::string_view line);
   void deliver(Event event);
+  // wait()'s reads: each of `ids` with `get`, into `waiter` (async_wait.cpp). The first error, if any.
+  static boost::asio::awaitable<std::optional<Error>> read_actions(std::shared_ptr<Impl> self,
+                                                                   std::vector<ActionId> ids, detail::Waiter& waiter);
   // Ends the connection for `why`: every waiter wakes and sees it. Idempotent.
   void finish(Error why);
 };

@@ -334,4 +334,40 @@ bgsync_error bgsync_resume(bgsync_client* client, int* paused) {
   return capi::set_paused(client, "bgsync_resume", &bgsync::Client::resume, paused);
 }
 
+// bgsync_wait_outcome numbers WaitOutcome's values.
+static_assert(static_cast<int>(bgsync::WaitOutcome::unfinished) == BGSYNC_WAIT_UNFINISHED &&
+              static_cast<int>(bgsync::WaitOutcome::sent) == BGSYNC_WAIT_SENT &&
+              static_cast<int>(bgsync::WaitOutcome::failed) == BGSYNC_WAIT_FAILED &&
+              static_cast<int>(bgsync::WaitOutcome::expired) == BGSYNC_WAIT_EXPIRED &&
+              static_cast<int>(bgsync::WaitOutcome::cancelled) == BGSYNC_WAIT_CANCELLED);
+
+const char* bgsync_wait_outcome_name(int outcome) {
+  if (outcome < BGSYNC_WAIT_UNFINISHED || outcome > BGSYNC_WAIT_CANCELLED) return "unknown";
+  return to_string(static_cast<bgsync::WaitOutcome>(outcome)).data();
+}
+
+void bgsync_wait_list_free(bgsync_wait_list* list) { capi::free_box(list); }
+
+bgsync_error bgsync_wait(bgsync_client* client, const char* const* ids, size_t count, int64_t timeout_ms,
+                         bgsync_wait_list** out) {
+  return guarded(client, [&]() -> bgsync_error {
+    if (out != nullptr) *out = nullptr;
+    if (client == nullptr || out == nullptr) return capi::invalid(client, "bgsync_wait: `client` or `out` is NULL");
+    if (ids == nullptr && count > 0) return capi::invalid(client, "bgsync_wait: `ids` is NULL");
+    std::vector<bgsync::WaitTarget> targets;
+    targets.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      auto action_id = capi::parse_id(ids[i]);
+      if (!action_id) return fail(client, action_id.error());
+      targets.emplace_back(*action_id);
+    }
+    std::optional<std::chrono::milliseconds> timeout;
+    if (timeout_ms >= 0) timeout = std::chrono::milliseconds(timeout_ms);
+    auto results = client->client.wait(targets, timeout);
+    if (!results) return fail(client, results.error());
+    *out = release(capi::make_wait_list(*results));
+    return BGSYNC_OK;
+  });
+}
+
 }  // extern "C"

@@ -172,4 +172,22 @@ BoxPtr<bgsync_cached_response> make_cached_response(const CachedResponse& respon
   return box;
 }
 
+BoxPtr<bgsync_wait_list> make_wait_list(const std::vector<WaitResult>& results) {
+  auto box = make_box<bgsync_wait_list>();
+  Storage& storage = *box->storage;
+  storage.wait_results.resize(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    bgsync_wait_result& out = storage.wait_results[i];
+    out.id = storage.keep(results[i].id.to_string());
+    out.outcome = static_cast<int>(results[i].outcome);
+    out.state = static_cast<int>(results[i].state);
+    out.status = results[i].status.value_or(0);
+    out.error = storage.keep_or_null(results[i].error);
+    out.seq = results[i].seq;
+  }
+  box->value.results = storage.wait_results.data();
+  box->value.count = results.size();
+  return box;
+}
+
 }  // namespace bgsync::capi

@@ -5,6 +5,7 @@
 
 #include "bgsync/bgsync.h"
 #include "bgsync/errors.hpp"
+#include "bgsync/wait.hpp"
 
 #include <deque>
 #include <memory>
@@ -21,6 +22,7 @@ struct Storage {
   std::deque<std::vector<bgsync_header>> header_arrays;
   std::vector<bgsync_action> actions;  // a list's elements; sized once, before they are filled
   std::vector<bgsync_periodic> registrations;  // likewise
+  std::vector<bgsync_wait_result> wait_results;  // likewise
 
   const char* keep(std::string text);
   const char* keep_or_null(std::string text);  // NULL for an empty string ("none" in bgsync.h)
@@ -63,5 +65,6 @@ BoxPtr<bgsync_event> make_event(const Event& event);
 BoxPtr<bgsync_periodic> make_periodic(const PeriodicRegistration& registration);
 BoxPtr<bgsync_periodic_list> make_periodic_list(const std::vector<PeriodicRegistration>& registrations);
 BoxPtr<bgsync_cached_response> make_cached_response(const CachedResponse& response);
+BoxPtr<bgsync_wait_list> make_wait_list(const std::vector<WaitResult>& results);
 
 }  // namespace bgsync::capi

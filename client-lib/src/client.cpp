@@ -1,6 +1,7 @@
 // bgsync::Client: one request at a time over a blocking LineSocket; hello at connect, then each call
 // runs its op descriptor (ops.hpp): check, encode → send → read lines until the reply with our id
-// arrives (pushed events are skipped), decode.
+// arrives (pushed events are skipped, or collected while wait() runs), decode. wait() reads the
+// events of its own subscription on this connection.
 
 #include "bgsync/client.hpp"
 
@@ -8,6 +9,7 @@
 #include "client-lib/src/ops.hpp"
 #include "client-lib/src/replies.hpp"
 #include "client-lib/src/transport.hpp"
+#include "client-lib/src/waiter.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,6 +29,7 @@ struct Client::Impl {
   std::uint64_t next_id = 1;
   std::string server;
   std::size_t max_frame = proto::max_frame_size;
+  std::vector<proto::EventPush>* pushes = nullptr;  // while wait() runs: where call() puts event pushes
 
   // Runs the op that `Op{args...}` describes (ops.hpp): its check, its request, its reply decoded.
   template <class Op, class... Args>
@@ -40,6 +43,10 @@ struct Client::Impl {
     socket.close();
     return error;
   }
+  // The next event push, waiting until `deadline`; a reply now is a protocol error (nothing is in
+  // flight). Errors: client_errc::timeout (the connection stays good), the others drop it.
+  Result<proto::EventPush> next_push(detail::Deadline deadline);
+  Result<std::vector<WaitResult>> wait(const std::vector<WaitTarget>& targets, detail::Deadline deadline);
 };
 
 Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& request, json::storage_ptr storage) {
@@ -65,7 +72,10 @@ Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& re
     auto incoming = proto::parse_incoming(std::move(*message));
     if (!incoming) return drop(detail::malformed(op, incoming.error()));
     auto* reply = std::get_if<proto::Reply>(&*incoming);
-    if (reply == nullptr) continue;  // an event push; this client never subscribes, so nobody wants it
+    if (reply == nullptr) {  // an event push: wait()'s, or one of a subscription already ended
+      if (pushes != nullptr) pushes->push_back(std::get<proto::EventPush>(std::move(*incoming)));
+      continue;
+    }
 
     const auto reply_to = detail::reply_id(reply->id);
     if (!reply_to && reply->id.is_null() && !reply->result) {
@@ -82,6 +92,73 @@ Result<json::object> Client::Impl::call(std::uint64_t id, const json::object& re
     if (!reply->result && reply->result.error().code == proto::errc::frame_too_large) socket.close();
     return std::move(reply->result);
   }
+}
+
+Result<proto::EventPush> Client::Impl::next_push(detail::Deadline deadline) {
+  if (!socket.is_open()) {
+    return detail::client_error(client_errc::connection_lost,
+                                "the connection to bgsyncd was dropped after an earlier error; connect again");
+  }
+  auto line = socket.read_line(deadline);
+  if (!line) {
+    if (line.error().code == client_errc::timeout) return line.error();  // a partial line stays buffered
+    return drop(line.error());
+  }
+  auto message = proto::decode_frame(*line);
+  if (!message) return drop(detail::malformed("wait", message.error()));
+  auto incoming = proto::parse_incoming(std::move(*message));
+  if (!incoming) return drop(detail::malformed("wait", incoming.error()));
+  auto* push = std::get_if<proto::EventPush>(&*incoming);
+  if (push == nullptr) {
+    return drop(detail::client_error(client_errc::protocol_error, "bgsyncd sent a reply while no request was in flight"));
+  }
+  return std::move(*push);
+}
+
+Result<std::vector<WaitResult>> Client::Impl::wait(const std::vector<WaitTarget>& targets, detail::Deadline deadline) {
+  detail::Waiter waiter(targets);
+  if (waiter.done()) return waiter.results();
+  std::vector<proto::EventPush> collected;
+  pushes = &collected;
+  struct Stop {  // whatever way the wait ends, later calls skip pushes again
+    Impl* self;
+    ~Stop() { self->pushes = nullptr; }
+  } stop{this};
+
+  const auto args = waiter.subscription();
+  auto subscribed = run<ops::Subscribe>(this, args);
+  if (!subscribed) return subscribed.error();
+  const auto subscription = subscribed->subscription;
+  auto take_collected = [&] {
+    for (const auto& push : collected) {
+      if (push.subscription == subscription) waiter.on_event(push.event);
+    }
+    collected.clear();
+  };
+  take_collected();
+  auto read = [&](const std::vector<ActionId>& ids) -> Result<void> {
+    for (const auto& id : ids) {
+      auto action = run<ops::Get>(this, id);
+      if (!action) return action.error();
+      waiter.on_action(*action);
+      take_collected();
+    }
+    return {};
+  };
+  if (auto first = read(waiter.to_read(*subscribed)); !first) return first.error();
+  while (!waiter.done()) {
+    auto push = next_push(deadline);
+    if (!push && push.error().code == client_errc::timeout) {
+      if (auto last = read(waiter.unfinished()); !last) return last.error();
+      break;
+    }
+    if (!push) return push.error();
+    if (push->subscription == subscription) waiter.on_event(push->event);
+  }
+  pushes = nullptr;
+  // The outcome is known either way; a failure here shows at the next call.
+  (void)run<ops::Unsubscribe>(this, subscription);
+  return waiter.results();
 }
 
 template <class Op, class... Args>
@@ -142,6 +219,14 @@ Result<bool> Client::pause() { return Impl::run<ops::Pause>(impl_.get()); }
 Result<bool> Client::resume() { return Impl::run<ops::Resume>(impl_.get()); }
 Result<ConfigInfo> Client::config() { return Impl::run<ops::GetConfig>(impl_.get()); }
 Result<ReloadResult> Client::reload() { return Impl::run<ops::Reload>(impl_.get()); }
+
+Result<std::vector<WaitResult>> Client::wait(const std::vector<WaitTarget>& targets,
+                                            std::optional<std::chrono::milliseconds> timeout) {
+  assert(impl_ != nullptr && "use of a moved-from bgsync::Client");
+  detail::Deadline deadline;
+  if (timeout) deadline = detail::Clock::now() + std::max(*timeout, std::chrono::milliseconds::zero());
+  return impl_->wait(targets, deadline);
+}
 
 Result<PeriodicRegisterResult> Client::register_periodic(const PeriodicRegisterRequest& request) {
   return Impl::run<ops::PeriodicRegister>(impl_.get(), request);

@@ -68,8 +68,17 @@ Result<PeriodicRegistration> registration_field(const json::object& reply, proto
 }
 
 Result<Action> decode_enqueued(const json::object& reply, const EnqueueRequest& request) {
-  // A bgsyncd that ignores "brief" sends the whole action.
-  if (reply.contains("action")) return action_field(reply, proto::Op::enqueue);
+  // A bgsyncd that ignores "brief" sends the whole action, and its queued event's seq beside it.
+  if (reply.contains("action")) {
+    auto action = action_field(reply, proto::Op::enqueue);
+    if (!action) return action;
+    if (const auto* seq = reply.if_contains("seq"); seq != nullptr && !seq->is_null()) {
+      const auto number = reply_id(*seq);  // the same rule: a non-negative integer
+      if (!number) return missing(proto::Op::enqueue, "seq", "an integer");
+      action->queued_seq = *number;
+    }
+    return action;
+  }
   auto enqueued = proto::enqueued_from_json(reply);  // not through parsed(): a move less per enqueue
   if (!enqueued) return malformed(proto::to_string(proto::Op::enqueue), enqueued.error());
   return proto::enqueued_action(request, *enqueued);

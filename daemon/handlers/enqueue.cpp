@@ -20,15 +20,20 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
                                                 request = std::move(*request)](store::WriteTxn& txn) mutable {
     const auto now = now_ms();
     if (!request.policy.expires_at) request.policy.expires_at = now + request.ttl.value_or(default_ttl);
-    return txn.enqueue(request, id, now);
+    auto action = txn.enqueue(request, id, now);
+    // Its `queued` event is the batch's newest one: its seq lets a client wait without a race.
+    if (action && !txn.events().empty() && txn.events().back().id == id) action->queued_seq = txn.events().back().seq;
+    return action;
   };
   auto action = co_await ctx.services.commits.run(std::move(job));
   if (!action) co_return action.error();
   ctx.services.scheduler.wake_soon();
   if (*brief) {
-    co_return proto::to_json(proto::Enqueued{action->id, action->created, action->waiting, action->policy.expires_at});
+    co_return proto::to_json(
+        proto::Enqueued{action->id, action->created, action->waiting, action->policy.expires_at, action->queued_seq});
   }
-  co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)}};
+  co_return boost::json::object{{"action", proto::to_json(*action, /*with_bodies=*/false)},
+                                {"seq", action->queued_seq}};
 }
 
 }  // namespace bgsync::daemon

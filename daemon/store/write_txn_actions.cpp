@@ -112,7 +112,7 @@ Result<Action> WriteTxn::enqueue(const proto::EnqueueRequest& request, const Act
   stored.order = t.take_order();
   Action& a = stored.action;
   // The very action a client rebuilds from a brief enqueue reply, plus the body.
-  a = proto::enqueued_action(request, proto::Enqueued{id, now, proto::WaitReason::none, request.policy.expires_at});
+  a = proto::enqueued_action(request, proto::Enqueued{id, now, proto::WaitReason::none, request.policy.expires_at, 0});
   a.body = request.body;
   if (auto r = t.save(stored); !r) return r.error();
   if (auto r = t.add_to_tag(stored); !r) return r.error();

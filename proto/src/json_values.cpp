@@ -208,7 +208,8 @@ json::object to_json(const Enqueued& enqueued) {
   return json::object{{"action_id", enqueued.id.to_string()},
                       {"created", detail::time_text(enqueued.created)},
                       {"waiting", waiting_json(enqueued.waiting)},
-                      {"expires_at", detail::time_or_null(enqueued.expires_at)}};
+                      {"expires_at", detail::time_or_null(enqueued.expires_at)},
+                      {"seq", enqueued.seq}};
 }
 
 Result<Enqueued> enqueued_from_json(const json::object& o) {
@@ -217,6 +218,7 @@ Result<Enqueued> enqueued_from_json(const json::object& o) {
   if (auto r = detail::required_time(o, "created")) e.created = *r; else return r.error();
   if (auto r = waiting_from_json(o)) e.waiting = *r; else return r.error();
   if (auto r = detail::optional_time(o, "expires_at")) e.expires_at = *r; else return r.error();
+  if (auto r = detail::optional_uint64(o, "seq")) e.seq = r->value_or(0); else return r.error();
   return e;
 }
 
@@ -236,6 +238,7 @@ Action enqueued_action(const EnqueueRequest& request, const Enqueued& enqueued) 
   a.policy = request.policy;
   a.policy.expires_at = enqueued.expires_at;
   if (a.policy.not_before && *a.policy.not_before > enqueued.created) a.next_attempt = a.policy.not_before;
+  a.queued_seq = enqueued.seq;
   return a;
 }
 

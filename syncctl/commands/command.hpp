@@ -18,6 +18,7 @@ enum Exit : int {
   exit_refused = 1,      // the daemon answered with an error, or sent nonsense
   exit_usage = 2,        // bad command line (also a request that fails validation before sending)
   exit_unreachable = 3,  // bgsyncd is not running, refused us, went away or did not answer
+  exit_timeout = 4,      // wait, enqueue --wait: the time given ran out before the actions finished
 };
 
 // Options accepted before or after any command.
@@ -46,6 +47,7 @@ Command add_reload(CLI::App& parent, const GlobalOptions& globals);
 Command add_paths(CLI::App& parent, const GlobalOptions& globals);
 Command add_periodic(CLI::App& parent, const GlobalOptions& globals);  // register, list, unregister, run
 Command add_cache(CLI::App& parent, const GlobalOptions& globals);     // get
+Command add_wait(CLI::App& parent, const GlobalOptions& globals);
 
 // ---- helpers for the commands -----------------------------------------------------------------
 

@@ -1,10 +1,12 @@
 // `syncctl watch`: follows the daemon's events, one line each, flushed as printed (it gets piped).
 // Runs the AsyncClient through run_async(); SIGINT/SIGTERM cancel the coroutine (exit 0), the daemon
-// going away ends it with exit 3.
+// going away ends it with exit 3. With --id, one action's events from its first, until it finishes,
+// and the exit status of `syncctl wait` (outcome.hpp).
 
 #include "bgsync/async_client.hpp"
 #include "syncctl/commands/async_run.hpp"
 #include "syncctl/commands/command.hpp"
+#include "syncctl/commands/outcome.hpp"
 #include "syncctl/duration.hpp"
 #include "syncctl/output.hpp"
 
@@ -21,6 +23,8 @@ struct WatchOptions {
   std::string tag;
   std::uint64_t since = 0;
   CLI::Option* since_option = nullptr;
+  std::string id;
+  CLI::Option* id_option = nullptr;
 };
 
 void print_event(const bgsync::Event& event, bool json) {
@@ -78,8 +82,61 @@ asio::awaitable<int> watch(const WatchOptions& options, const GlobalOptions& glo
   }
 }
 
+// The exit status of an action that is `state` now, as `syncctl wait` would give it.
+int exit_for_state(const bgsync::ActionId& id, bgsync::ActionState state, const std::string& error) {
+  bgsync::WaitResult result;
+  result.id = id;
+  result.state = state;
+  result.outcome = bgsync::outcome_of(state, error);
+  return exit_for({result});
+}
+
+// watch --id: every retained event is replayed (no tag filter, so that the replay is known to be
+// over at the event numbered last_seq), and those of the action are printed, until one finishes
+// it. If the replay ends without that, `reader` reads the action: finished then means its events
+// were pruned by retention (or it finished just now), so its state gives the exit status.
+asio::awaitable<int> watch_action(const bgsync::ActionId& id, bgsync::Client& reader, const GlobalOptions& globals) {
+  auto connected = co_await bgsync::AsyncClient::connect(co_await asio::this_coro::executor, connect_options(globals));
+  if (!connected) co_return fail(connected.error());
+  auto& client = **connected;
+  bgsync::SubscribeArgs args;
+  args.since = 0;
+  auto subscribed = co_await client.subscribe(args);
+  if (!subscribed) co_return fail(subscribed.error());
+  bool replayed = subscribed->first_seq == 0 || subscribed->last_seq < subscribed->first_seq;  // nothing to replay
+  bool looked = false;
+  for (;;) {
+    if (replayed && !looked) {
+      looked = true;
+      auto action = reader.get(id);
+      if (!action) co_return fail(action.error());
+      if (bgsync::is_terminal(action->state)) {
+        std::cerr << "syncctl: " << id.to_string() << " is " << bgsync::to_string(action->state)
+                  << " (its events are no longer retained)\n";
+        co_return exit_for_state(id, action->state, action->last_error);
+      }
+    }
+    auto event = co_await client.next_event();
+    if (!event) co_return fail(event.error());
+    if (event->id == id) {
+      print_event(*event, globals.json);
+      const auto state = bgsync::state_after(event->type);
+      if (state && bgsync::is_terminal(*state)) co_return exit_for_state(id, *state, event->error);
+    }
+    if (event->seq >= subscribed->last_seq) replayed = true;
+  }
+}
+
 int run_watch(const WatchOptions& options, const GlobalOptions& globals) {
-  return run_async([&](const bool& interrupted) { return watch(options, globals, interrupted); }, OnSignal::stop);
+  if (options.id_option->count() == 0) {
+    return run_async([&](const bool& interrupted) { return watch(options, globals, interrupted); }, OnSignal::stop);
+  }
+  const auto id = parse_id(options.id);
+  if (!id) return usage_error("'" + options.id + "' is not an action id (8-4-4-4-12 hex digits, as enqueue prints)");
+  auto reader = bgsync::Client::connect(connect_options(globals));
+  if (!reader) return fail(reader.error());
+  if (auto action = reader->get(*id); !action) return fail(action.error());  // an unknown id: say so at once
+  return run_async([&](const bool&) { return watch_action(*id, *reader, globals); }, OnSignal::default_action);
 }
 
 }  // namespace
@@ -93,19 +150,31 @@ Command add_watch(CLI::App& parent, const GlobalOptions& globals) {
       "(online or offline, and why); periodic (a periodic registration ran: its outcome, updated,\n"
       "not_modified or failed, the HTTP status and how long it took). Each line is flushed at once, so\n"
       "watch can be piped. Runs until interrupted (SIGINT or SIGTERM: exit 0) or until bgsyncd goes away\n"
-      "(exit 3).\n"
+      "(exit 3). With --id it follows one action and exits when that has finished (sent: 0; failed,\n"
+      "expired or cancelled: 1).\n"
       "Line format: TIME  #SEQ  TYPE  ID  [tag=TAG]  [attempt N]  [HTTP STATUS]  [next WHEN]  [error: TEXT];\n"
       "for periodic: TIME  #SEQ  periodic  tag=TAG  app=APP  OUTCOME  [HTTP STATUS]  [took TIME]  [error: TEXT]");
-  command->add_option("--tag", options->tag, "Only events of actions (or periodic registrations) with this tag")
-      ->type_name("TAG");
+  auto* tag =
+      command->add_option("--tag", options->tag, "Only events of actions (or periodic registrations) with this tag")
+          ->type_name("TAG");
   options->since_option =
       command
           ->add_option("--since", options->since,
                        "First replay the retained events after sequence number N (0: all retained), then\n"
                        "follow live ones, with no gap and no duplicate between them")
           ->type_name("N");
+  options->id_option =
+      command
+          ->add_option("--id", options->id,
+                       "Follow one action: its retained events from its first, then live ones, until it\n"
+                       "has finished; then exit as `syncctl wait` does: 0 sent, 1 failed, expired or\n"
+                       "cancelled")
+          ->type_name("ID")
+          ->excludes(options->since_option)
+          ->excludes(tag);
   command->footer(command_footer(
       "  syncctl watch\n"
+      "  syncctl watch --id 0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a && echo delivered\n"
       "  syncctl watch --tag notes --since 0\n"
       "  syncctl watch --json | jq -c 'select(.type == \"failed\")'"));
   return Command{command, [options, &globals] { return run_watch(*options, globals); }};

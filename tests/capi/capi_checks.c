@@ -315,10 +315,60 @@ static int check_events(const char *url) {
   return 0;
 }
 
+/* bgsync_wait: an outcome that came before the call, a timeout with the state then, a cancel, and
+ * the errors of bad ids. */
+static int check_wait(const char *url) {
+  bgsync_client *client = NULL;
+  bgsync_wait_list *list = NULL;
+  char sent_id[BGSYNC_ID_SIZE], held_id[BGSYNC_ID_SIZE];
+  const char *ids[2];
+  const char *bad[1];
+
+  CHECK(strcmp(bgsync_wait_outcome_name(BGSYNC_WAIT_EXPIRED), "expired") == 0);
+  CHECK(strcmp(bgsync_wait_outcome_name(BGSYNC_WAIT_UNFINISHED), "unfinished") == 0);
+  CHECK(strcmp(bgsync_wait_outcome_name(9), "unknown") == 0);
+  CHECK_OK(bgsync_connect(NULL, NULL, 0, &client));
+  CHECK_OK(bgsync_enqueue(client, "POST", url, NULL, NULL, 0, "x", 1, NULL, "capi", sent_id));
+  printf("id %s\n", sent_id);
+  ids[0] = sent_id;
+  CHECK_OK(bgsync_wait(client, ids, 1, 10000, &list));
+  CHECK(list->count == 1);
+  CHECK(strcmp(list->results[0].id, sent_id) == 0);
+  CHECK(list->results[0].outcome == BGSYNC_WAIT_SENT && list->results[0].state == BGSYNC_STATE_SENT);
+  CHECK(list->results[0].status == 200 && list->results[0].error == NULL);
+  bgsync_wait_list_free(list);
+
+  CHECK_OK(bgsync_pause(client, NULL));
+  CHECK_OK(bgsync_enqueue(client, "POST", url, NULL, NULL, 0, "y", 1, NULL, "capi", held_id));
+  printf("id %s\n", held_id);
+  ids[1] = held_id;
+  CHECK_OK(bgsync_wait(client, ids + 1, 1, 100, &list)); /* held by the pause: the time runs out */
+  CHECK(list->count == 1 && list->results[0].outcome == BGSYNC_WAIT_UNFINISHED);
+  CHECK(list->results[0].state == BGSYNC_STATE_QUEUED);
+  bgsync_wait_list_free(list);
+
+  CHECK_OK(bgsync_cancel(client, held_id, NULL));
+  CHECK_OK(bgsync_wait(client, ids, 2, 0, &list)); /* both finished: known at once */
+  CHECK(list->count == 2);
+  CHECK(list->results[0].outcome == BGSYNC_WAIT_SENT);
+  CHECK(list->results[1].outcome == BGSYNC_WAIT_CANCELLED && list->results[1].state == BGSYNC_STATE_CANCELLED);
+  bgsync_wait_list_free(list);
+  CHECK_OK(bgsync_resume(client, NULL));
+
+  bad[0] = "not-an-id";
+  CHECK_CODE(bgsync_wait(client, bad, 1, 0, &list), BGSYNC_ERR_INVALID_ARGUMENT);
+  CHECK(list == NULL);
+  bad[0] = "0190c3b2-8c1e-7d43-9a1f-3b2c1d0e9f8a";
+  CHECK_CODE(bgsync_wait(client, bad, 1, 0, &list), BGSYNC_ERR_NOT_FOUND);
+  CHECK_CODE(bgsync_wait(client, NULL, 1, 0, &list), BGSYNC_ERR_INVALID_ARGUMENT);
+  bgsync_close(client);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *check, *socket_path, *url;
   if (argc != 4) {
-    fprintf(stderr, "usage: %s errors|enqueue_get|manage|events SOCKET URL\n", argv[0]);
+    fprintf(stderr, "usage: %s errors|enqueue_get|manage|events|wait SOCKET URL\n", argv[0]);
     return 2;
   }
   check = argv[1];
@@ -328,6 +378,7 @@ int main(int argc, char **argv) {
   if (strcmp(check, "enqueue_get") == 0) return check_enqueue_get(url);
   if (strcmp(check, "manage") == 0) return check_manage(url);
   if (strcmp(check, "events") == 0) return check_events(url);
+  if (strcmp(check, "wait") == 0) return check_wait(url);
   fprintf(stderr, "unknown check %s\n", check);
   return 2;
 }

@@ -77,3 +77,10 @@ TEST_CASE("C API: subscriptions, next_event with timeouts, replay with since, wa
   REQUIRE(run.ids.size() == 1);
   CHECK(run.server.request_count() == 1);
 }
+
+TEST_CASE("C API: wait for an action sent before the call, a timeout, a cancel", "[capi]") {
+  CheckRun run;
+  run_check(run, "wait");
+  REQUIRE(run.ids.size() == 2);
+  CHECK(run.server.request_count() == 1);  // the held one was cancelled before the resume
+}

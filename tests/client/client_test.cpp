@@ -305,7 +305,8 @@ TEST_CASE("a brief enqueue reply is rebuilt into the whole action and a bad one 
   FakeServer server(FakeServer::with_hello([&](const json::object& request) {
     if (garbled) return Answer::send(bgsync::test::ok_reply(request, {{"action_id", 7}}));
     return Answer::send(bgsync::test::ok_reply(
-        request, {{"action_id", some_id}, {"created", "2026-11-24T20:11:57.123Z"}, {"waiting", "network"}}));
+        request,
+        {{"action_id", some_id}, {"created", "2026-11-24T20:11:57.123Z"}, {"waiting", "network"}, {"seq", 41}}));
   }));
   auto client = bgsync::Client::connect(options_for(server.path()));
   REQUIRE(client);
@@ -328,6 +329,7 @@ TEST_CASE("a brief enqueue reply is rebuilt into the whole action and a bad one 
   CHECK(action->waiting == bgsync::proto::WaitReason::network);
   CHECK(bgsync::proto::format_time(action->created) == "2026-11-24T20:11:57.123Z");
   CHECK(action->next_attempt == action->created);
+  CHECK(action->queued_seq == 41);  // what wait() replays from
 
   garbled = true;
   auto bad = client->enqueue(request);

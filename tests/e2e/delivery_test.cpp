@@ -75,14 +75,16 @@ TEST_CASE("the action an enqueue returns is the one bgsyncd stored, from a brief
   raw.send(R"({"id":1,"op":"enqueue","url":"http://127.0.0.1:9/","brief":true})" "\n");
   const auto brief = raw.read_json();
   CHECK(brief.at("ok") == true);
-  CHECK(brief.size() == 6);  // id, ok, action_id, created, waiting, expires_at
+  CHECK(brief.size() == 7);  // id, ok, action_id, created, waiting, expires_at, seq
   CHECK(brief.at("waiting") == "paused");
+  CHECK(brief.at("seq").to_number<std::uint64_t>() > action.queued_seq);  // its queued event's
   const auto id = ActionId::parse(brief.at("action_id").as_string());
   REQUIRE(id);
   CHECK(proto::format_time(get_ok(client, *id).created) == brief.at("created").as_string());
   raw.send(R"({"id":2,"op":"enqueue","url":"http://127.0.0.1:9/"})" "\n");
   const auto whole = raw.read_json();
   CHECK(whole.at("action").at("state") == "queued");
+  CHECK(whole.at("seq").to_number<std::uint64_t>() > brief.at("seq").to_number<std::uint64_t>());
   CHECK_FALSE(whole.contains("action_id"));
   raw.send(R"({"id":3,"op":"enqueue","url":"http://127.0.0.1:9/","brief":"yes"})" "\n");
   CHECK(raw.read_json().at("error").at("code") == "bad_field");

@@ -286,17 +286,21 @@ TEST_CASE("an action's waiting reason round-trips, none as null", "[values]") {
 }
 
 TEST_CASE("a brief enqueue reply round-trips and rebuilds the action the daemon stored", "[values]") {
-  const Enqueued enqueued{some_id, at(1'795'000'000'123), WaitReason::paused, at(1'795'600'000'123)};
+  const Enqueued enqueued{some_id, at(1'795'000'000'123), WaitReason::paused, at(1'795'600'000'123), 41};
   const json::object object = through_the_wire(to_json(enqueued));
   CHECK(json::serialize(object) ==
         R"({"action_id":"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f","created":"2026-11-18T11:06:40.123Z","waiting":"paused",)"
-        R"("expires_at":"2026-11-25T09:46:40.123Z"})");
+        R"("expires_at":"2026-11-25T09:46:40.123Z","seq":41})");
   auto back = enqueued_from_json(object);
   REQUIRE(back);
   CHECK(back->id == some_id);
   CHECK(back->created == enqueued.created);
   CHECK(back->waiting == WaitReason::paused);
-  CHECK(enqueued_from_json(through_the_wire(to_json(Enqueued{some_id, at(5), WaitReason::none, {}})))->waiting ==
+  CHECK(back->seq == 41);
+  // A daemon older than `seq` leaves it out: 0, "not known".
+  CHECK(enqueued_from_json(object_of(R"({"action_id":"01937a2e-5f00-7c3a-8d2b-0a1b2c3d4e5f","created":"2026-11-18T11:06:40.123Z"})"))
+            ->seq == 0);
+  CHECK(enqueued_from_json(through_the_wire(to_json(Enqueued{some_id, at(5), WaitReason::none, {}, 0})))->waiting ==
         WaitReason::none);
   CHECK(failure(enqueued_from_json(object_of(R"({"created":"2026-11-18T11:06:40.123Z"})"))).first ==
         errc::missing_field);
@@ -320,6 +324,7 @@ TEST_CASE("a brief enqueue reply round-trips and rebuilds the action the daemon 
   CHECK(rebuilt.tag == full.tag);
   CHECK(rebuilt.app == full.app);
   CHECK(rebuilt.body.empty());  // as in the whole reply: without bodies
+  CHECK(rebuilt.queued_seq == 41);
   CHECK(rebuilt.state == ActionState::queued);
   CHECK(rebuilt.attempts == 0);
   CHECK(rebuilt.created == enqueued.created);

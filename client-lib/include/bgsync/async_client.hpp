@@ -4,13 +4,16 @@
 
 #include "bgsync/connect_options.hpp"
 #include "bgsync/errors.hpp"
+#include "bgsync/wait.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +92,13 @@ public:
   // Ends a subscription. Events already queued stay queued.
   // Errors: errc::not_found (no such subscription on this connection), plus the common ones.
   boost::asio::awaitable<Result<void>> unsubscribe(std::uint64_t subscription);
+
+  // Client::wait's awaitable twin, with the same results and errors: until each target has finished
+  // or `timeout` passes (nullopt: no limit). Its subscription is on a connection of its own, opened
+  // for the call with this client's options and closed at its end, so it neither takes events from
+  // this client's queue or callback nor waits behind them; it reads the actions with this client.
+  boost::asio::awaitable<Result<std::vector<WaitResult>>> wait(
+      std::vector<WaitTarget> targets, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // The oldest queued event; waits for one when the queue is empty. At most one next_event() may be
   // waiting at a time. While an on_event callback is set, events bypass the queue, so this waits

@@ -10,7 +10,7 @@
  *    contain NUL); the library NUL-terminates its own copies too, for convenience.
  *  - Ownership: what the library returns through a pointer-to-pointer (bgsync_action **,
  *    bgsync_action_list **, bgsync_status **, bgsync_event **, bgsync_periodic **,
- *    bgsync_periodic_list **, bgsync_cached_response **) belongs to the caller, who frees it
+ *    bgsync_periodic_list **, bgsync_cached_response **, bgsync_wait_list **) belongs to the caller, who frees it
  *    with the matching *_free function (which accepts NULL); every string and array inside such a
  *    struct lives exactly as long as the struct. Strings returned directly are static, except
  *    bgsync_last_error_message's (see there). Nothing the caller passes in is kept after a call.
@@ -435,6 +435,46 @@ typedef int (*bgsync_event_callback)(const bgsync_event *event, void *userdata);
  * of bgsync_subscribe and bgsync_next_event; the message is in bgsync_last_error_message(NULL). */
 bgsync_error bgsync_watch(bgsync_client *client, const char *tag, int64_t since, int timeout_ms,
                           bgsync_event_callback callback, void *userdata);
+
+/* ---- waiting for actions ---------------------------------------------------------------------- */
+
+/* How an action ended, as bgsync_wait saw it. */
+typedef enum bgsync_wait_outcome {
+  BGSYNC_WAIT_UNFINISHED = 0,  /* still queued or sending when the time was up */
+  BGSYNC_WAIT_SENT = 1,        /* a 2xx response */
+  BGSYNC_WAIT_FAILED = 2,      /* a final answer (most 4xx), or out of attempts */
+  BGSYNC_WAIT_EXPIRED = 3,     /* failed with the error "expired": its ttl passed before it was sent */
+  BGSYNC_WAIT_CANCELLED = 4
+} bgsync_wait_outcome;
+
+/* "unfinished", "sent", "failed", "expired", "cancelled", or "unknown". */
+const char *bgsync_wait_outcome_name(int outcome);
+
+/* One waited-for action. */
+typedef struct bgsync_wait_result {
+  const char *id;
+  int outcome;                 /* a bgsync_wait_outcome */
+  int state;                   /* its bgsync_state then (queued or sending when unfinished) */
+  int status;                  /* the HTTP status of its final response; 0 if none */
+  const char *error;           /* failed, expired: why; else NULL */
+  uint64_t seq;                /* the event that ended it; 0 when it was learned by reading the action */
+} bgsync_wait_result;
+
+typedef struct bgsync_wait_list {
+  const bgsync_wait_result *results;  /* one per id given, in the same order */
+  size_t count;
+} bgsync_wait_list;
+
+void bgsync_wait_list_free(bgsync_wait_list *list);
+
+/* Blocks until each of the `count` actions in `ids` has finished (sent, failed, expired or
+ * cancelled) or timeout_ms passes (< 0: no limit; 0: only what is known at once), and returns
+ * each one's outcome in *out (free it with bgsync_wait_list_free). A timeout is not an error: the
+ * actions not finished by then are BGSYNC_WAIT_UNFINISHED. No outcome is missed, however early it
+ * came: the call subscribes to events on the client's connection, then reads each action.
+ * Errors: NOT_FOUND (an id names no action), INVALID_ARGUMENT (ids or out NULL, an id not a UUID). */
+bgsync_error bgsync_wait(bgsync_client *client, const char *const *ids, size_t count, int64_t timeout_ms,
+                         bgsync_wait_list **out);
 
 #ifdef __cplusplus
 }

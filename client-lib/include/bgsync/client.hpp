@@ -4,8 +4,11 @@
 
 #include "bgsync/connect_options.hpp"
 #include "bgsync/errors.hpp"
+#include "bgsync/wait.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +51,8 @@ public:
   ~Client();
 
   // Stores an HTTP request durably in the daemon's outbox; returns the action as stored (state
-  // queued, with its id). The request is checked first with proto::validate_enqueue.
+  // queued, with its id, and in queued_seq the seq of its `queued` event, for wait()). The
+  // request is checked first with proto::validate_enqueue.
   // Errors: errc::bad_url, bad_method, bad_header, bad_field (tag/app), storage_full, storage_error,
   // plus the common ones above.
   Result<Action> enqueue(const EnqueueRequest& request);
@@ -99,6 +103,20 @@ public:
   // Errors: errc::bad_config (the file cannot be read or has an error: the message names the
   // file and line, and nothing was changed), plus the common ones.
   Result<ReloadResult> reload();
+
+  // Blocks until each target has finished (sent, failed, expired, cancelled) or `timeout` passes
+  // (nullopt: no limit; zero: only what is known at once), and returns one result per target, in
+  // order: its outcome, or WaitOutcome::unfinished with its state at the timeout. A timeout is not
+  // an error. Pass enqueue results (`wait({action})`): their queued_seq lets the wait replay the
+  // action's events from its `queued` one, so an outcome reached before the call is never missed.
+  // Ids alone work too: the wait subscribes first, then reads each action with `get`.
+  // How: on this connection, inside the call. It subscribes, reads the events the daemon pushes
+  // (and the replies to its `get`s) until every target has finished, then unsubscribes; events
+  // pushed after that are skipped by later calls, as always. ConnectOptions::timeout still bounds
+  // each request the wait makes, but not the wait for events.
+  // Errors: errc::not_found (an id names no action), plus the common ones.
+  Result<std::vector<WaitResult>> wait(const std::vector<WaitTarget>& targets,
+                                       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // ---- periodic sync: fetch a URL at a minimum interval, under constraints, into a cache --------
   // A registration is named by (app, tag); app "" is the default app, as for enqueue.

@@ -184,7 +184,7 @@ boost::json::object to_json(const Event& event);
 boost::json::object to_json(const Status& status);
 boost::json::object to_json(const SubscribeResult& result);
 boost::json::object to_json(const HelloResult& result);
-boost::json::object to_json(const Enqueued& enqueued);  // {"action_id":..,"created":..,"waiting":..|null}
+boost::json::object to_json(const Enqueued& enqueued);  // {"action_id":..,"created":..,"waiting":..|null,"seq":..}
 boost::json::object to_json(const ConfigInfo& info);
 boost::json::object to_json(const ReloadResult& result);
 // {"actions":[...without bodies],"next":id|null}, and "remaining":N when counted

@@ -133,6 +133,8 @@ struct Action {
   ActionPolicy policy;                    // expires_at set (from the request or the daemon's --default-ttl)
   bool held = false;                      // an operator holds it: never sent until released
   std::optional<ActionId> blocked_by;     // queued and waiting `blocked`: the failed head of its tag
+  std::uint64_t queued_seq = 0;           // enqueue results only: the seq of its `queued` event, from
+                                          // which a wait replays without a gap (0: not known)
 };
 
 // network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
@@ -253,6 +255,7 @@ struct Enqueued {
   TimePoint created{};                    // also its `updated`, and its `next_attempt` unless not_before is later
   WaitReason waiting = WaitReason::none;
   std::optional<TimePoint> expires_at;    // as stored (the request's, or the daemon's default ttl)
+  std::uint64_t seq = 0;                  // its `queued` event's seq (0: a daemon that does not say)
 };
 
 struct HelloResult {
