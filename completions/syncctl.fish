@@ -69,6 +69,7 @@ complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l data-binary -r -
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l data-raw -x -d "Body data; '@' has no special meaning"
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l tag -x -d 'Ordering tag'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l app -x -d 'Who enqueued it'
+complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l no-spool -d 'Fail when bgsyncd is not running, rather than spool'
 
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l tag -x -d 'Only actions with this tag'
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'
