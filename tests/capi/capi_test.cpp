@@ -78,7 +78,7 @@ TEST_CASE("C API: subscriptions, next_event with timeouts, replay with since, wa
   CHECK(run.server.request_count() == 1);
 }
 
-TEST_CASE("C API: enqueue_or_spool spools while bgsyncd is down; the daemon sends it when it starts", "[capi]") {
+TEST_CASE("C API: enqueue_or_spool spools while bgsyncd is down, and the daemon sends it when it starts", "[capi]") {
   HttpServer server;
   DaemonProcess daemon;  // not started: nothing listens on its socket
   const std::string spool = (daemon.state_dir() / "spool").string();

@@ -142,7 +142,7 @@ TEST_CASE("spooled while bgsyncd is down: taken in at start, each sent once, in 
   CHECK(fs::is_empty(spool_of(daemon) / "rejected"));
 }
 
-TEST_CASE("--no-spool and spool = false give the old error when bgsyncd is down", "[e2e][spool]") {
+TEST_CASE("enqueue with the spool turned off fails as before when bgsyncd is down", "[e2e][spool]") {
   HttpServer server;
   DaemonProcess daemon;
   auto r = syncctl(daemon, {"enqueue", "--no-spool", server.url("/x")});
@@ -250,7 +250,7 @@ TEST_CASE("a file taken in whose removal was lost is not taken in twice", "[e2e]
   CHECK(fs::is_empty(spool_of(daemon) / "rejected"));
 }
 
-TEST_CASE("bad spool files are moved aside with an event; good ones after them still go", "[e2e][spool]") {
+TEST_CASE("bad spool files are moved aside with an event, and good ones after them still go", "[e2e][spool]") {
   HttpServer server;
   DaemonProcess daemon;
   daemon.start();  // running: these files arrive while it watches the directory
