@@ -33,7 +33,7 @@ _syncctl_subcommand_options() {
 # The options of one command (without the global ones, which every command accepts too).
 _syncctl_command_options() {
   case $1 in
-    enqueue) echo "-h --help -X --request -H --header -d --data --data-binary --data-raw --tag --app --wait --timeout" ;;
+    enqueue) echo "-h --help -X --request -H --header -d --data --data-binary --data-raw --tag --app --wait --timeout --no-spool" ;;
     list) echo "-h --help --tag --state --app --limit --after --all" ;;
     cancel) echo "-h --help --tag" ;;
     watch) echo "-h --help --tag --since --id" ;;

@@ -72,6 +72,7 @@ complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l tag -x -d 'Order
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l app -x -d 'Who enqueued it'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l wait -d 'Then wait until it has been sent, or failed'
 complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l timeout -x -a '30s 1m 5m 15m 30m 1h' -d 'Give up waiting after this long'
+complete -c syncctl -n '__fish_seen_subcommand_from enqueue' -l no-spool -d 'Fail when bgsyncd is not running, rather than spool'
 
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l tag -x -d 'Only actions with this tag'
 complete -c syncctl -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from periodic' -l state -x -a 'queued sending sent failed cancelled' -d 'Only actions in this state'

@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bgsync/proto/paths.hpp"
+#include "bgsync/proto/spool.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/connectivity_probe.hpp"
@@ -35,6 +36,7 @@
 #include "daemon/scheduler.hpp"
 #include "daemon/send_gate.hpp"
 #include "daemon/services.hpp"
+#include "daemon/spool_intake.hpp"
 #include "daemon/socket_activation.hpp"
 #include "daemon/store/commit_queue.hpp"
 #include "daemon/store/outbox.hpp"
@@ -78,6 +80,7 @@ struct Places {
   proto::SocketPath socket;
   std::optional<ActivatedSocket> activated;
   fs::path state_dir;
+  proto::SpoolDir spool;
 };
 
 std::optional<Places> find_places(const DaemonOptions& options) {
@@ -86,7 +89,7 @@ std::optional<Places> find_places(const DaemonOptions& options) {
     spdlog::error("{}", activated.error().message);
     return std::nullopt;
   }
-  Places places{proto::resolve_socket_path(options.socket_path), std::move(*activated), {}};
+  Places places{proto::resolve_socket_path(options.socket_path), std::move(*activated), {}, {}};
   auto& socket = places.socket;
   if (places.activated) {
     if (places.activated->path != socket.path) {
@@ -111,6 +114,7 @@ std::optional<Places> find_places(const DaemonOptions& options) {
     spdlog::error("state directory: {}", ok.error().message);
     return std::nullopt;
   }
+  places.spool = proto::resolve_spool_dir(options.spool_dir.string(), places.state_dir.string());
   return places;
 }
 
@@ -193,6 +197,7 @@ struct Parts {
   Services services;
   ControlServer server;
   asio::steady_timer prune_timer{io};
+  SpoolIntake spool;
   SystemdNotifier notifier;
 };
 
@@ -210,6 +215,7 @@ Parts::Parts(const DaemonOptions& options, store::Outbox& outbox, const Places& 
       periodic(io.get_executor(), outbox, commits, http, gate, machine, config.options()),
       services{outbox, commits, scheduler, gate, periodic, hub, ids, network, config.options(), config},
       server(io.get_executor(), services, max_connections),
+      spool(io.get_executor(), commits, scheduler),
       notifier(io.get_executor(), [this] { return read_status(this->outbox, gate); }) {
   if (auto ok = network.start(); !ok) {
     // Fail open, as Chromium does: without netlink every destination counts as reachable and
@@ -248,6 +254,14 @@ void start(Parts& parts, bool paused) {
   parts.config.watch_sighup();
 }
 
+// Takes in what clients spooled while no bgsyncd ran, then what they spool from now on. Without a
+// usable spool directory the daemon still runs: the spool is a fallback, not its work.
+void take_in_spool(Parts& parts, const Places& places) {
+  if (auto ok = parts.spool.start(places.spool.path); !ok) {
+    spdlog::warn("spool ({}): {}; spooled actions are not taken in", places.spool.source, ok.error().message);
+  }
+}
+
 // Stops accepting and sending; gives open requests their replies, and aborted sends and runs
 // their ends, within a bound; then stops whatever is left.
 void shut_down(Parts& parts) {
@@ -258,6 +272,7 @@ void shut_down(Parts& parts) {
   parts.probe.stop();
   parts.network.stop();
   parts.prune_timer.cancel();
+  parts.spool.stop();
   parts.config.stop();
   // A send or run still suspended when io stops would be destroyed only by ~io_context, after
   // the scheduler it refers to.
@@ -312,6 +327,7 @@ int run_daemon(const DaemonOptions& options) {
   Parts parts(options, *recovered->outbox, *places, fds.max_connections);
   if (!listen(parts, *places)) return 1;
   start(parts, recovered->paused);
+  take_in_spool(parts, *places);
   serve(parts, *places, *recovered);
 
   parts.commits.stop();  // the batch in progress, if any, is committed before this returns

@@ -4,6 +4,8 @@
 // to the scheduler, HTTP client, network watcher, probe and logger.
 #include "daemon/live_config.hpp"
 
+#include "bgsync/proto/spool.hpp"
+
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -61,6 +63,11 @@ proto::ConfigInfo LiveConfig::describe() const {
       if (socket_source_ == "systemd") setting.source = "systemd (socket activation)";
     }
     if (!setting.value && spec.name == "state-dir") setting.value = state_dir_.string();
+    if (!setting.value && spec.name == "spool-dir") {
+      const auto spool = proto::resolve_spool_dir("", state_dir_.string());
+      setting.value = spool.path;
+      if (spool.source == "BGSYNC_SPOOL") setting.source = "$BGSYNC_SPOOL";
+    }
     if (const auto pending = pending_.find(spec.name); pending != pending_.end()) {
       setting.pending = pending->second.value_or("");
     }

@@ -39,6 +39,7 @@ struct ConfigOrigin {
 struct DaemonOptions {
   std::string socket_path;               // empty: BGSYNC_SOCKET, else the XDG default
   std::filesystem::path state_dir;       // empty: default_state_dir()
+  std::filesystem::path spool_dir;       // empty: BGSYNC_SPOOL, else <state dir>/spool
   std::string log_level = "info";
   RetryPolicy retry;
   http::Timeouts timeouts;

@@ -13,13 +13,16 @@ namespace bgsync::net {
 class NetworkWatcher;
 }  // namespace bgsync::net
 
+namespace bgsync::proto {
+class IdGenerator;
+}  // namespace bgsync::proto
+
 namespace bgsync::daemon {
 
 class Scheduler;
 class SendGate;
 class PeriodicScheduler;
 class EventHub;
-class IdGenerator;
 class LiveConfig;
 
 struct Services {
@@ -29,7 +32,7 @@ struct Services {
   SendGate& gate;  // paused, reachability, online/offline
   PeriodicScheduler& periodic;
   EventHub& hub;
-  IdGenerator& ids;
+  proto::IdGenerator& ids;
   net::NetworkWatcher& network;
   const DaemonOptions& options;  // the values in effect: config.options()
   LiveConfig& config;            // `config` and `reload`

@@ -143,6 +143,27 @@ bgsync_error fail(bgsync_client* client, const Error& error) noexcept {
   }
 }
 
+bgsync_error read_enqueue_request(bgsync_client* client, std::string_view function, const EnqueueArgs& args,
+                                  EnqueueRequest& request) {
+  if (args.url == nullptr) return invalid(client, std::string(function) + ": `url` is NULL");
+  if (auto read = read_request_parts(client, function, args.header_names, args.header_values, args.header_count,
+                                     args.body, args.body_len, request.headers, request.body);
+      read != BGSYNC_OK) {
+    return read;
+  }
+  if (args.method != nullptr) request.method = args.method;
+  request.url = args.url;
+  request.tag = c_string(args.tag);
+  request.app = c_string(args.app);
+  return BGSYNC_OK;
+}
+
+void write_id(const ActionId& id, char* id_out) {
+  if (id_out == nullptr) return;
+  const std::string text = id.to_string();
+  std::memcpy(id_out, text.c_str(), text.size() + 1);  // 36 characters and the NUL: BGSYNC_ID_SIZE
+}
+
 }  // namespace bgsync::capi
 
 using bgsync::capi::fail;
@@ -182,7 +203,7 @@ const char* bgsync_state_name(int state) {
 }
 
 const char* bgsync_event_type_name(int type) {
-  if (type < BGSYNC_EVENT_QUEUED || type > BGSYNC_EVENT_PERIODIC) return "unknown";
+  if (type < BGSYNC_EVENT_QUEUED || type > BGSYNC_EVENT_REJECTED) return "unknown";
   return to_string(static_cast<bgsync::EventType>(type)).data();
 }
 
@@ -222,24 +243,16 @@ bgsync_error bgsync_enqueue(bgsync_client* client, const char* method, const cha
                             const char* app, char* id_out) {
   return guarded(client, [&]() -> bgsync_error {
     if (client == nullptr) return capi::invalid(nullptr, "bgsync_enqueue: `client` is NULL");
-    if (url == nullptr) return capi::invalid(client, "bgsync_enqueue: `url` is NULL");
     bgsync::EnqueueRequest request;
-    if (auto read = capi::read_request_parts(client, "bgsync_enqueue", header_names, header_values, header_count, body,
-                                             body_len, request.headers, request.body);
+    if (auto read = capi::read_enqueue_request(client, "bgsync_enqueue", {method, url, header_names, header_values,
+                                                                          header_count, body, body_len, tag, app},
+                                               request);
         read != BGSYNC_OK) {
       return read;
     }
-    if (method != nullptr) request.method = method;
-    request.url = url;
-    request.tag = capi::c_string(tag);
-    request.app = capi::c_string(app);
-
     auto action = client->client.enqueue(request);
     if (!action) return fail(client, action.error());
-    if (id_out != nullptr) {
-      const std::string id = action->id.to_string();
-      std::memcpy(id_out, id.c_str(), id.size() + 1);  // 36 characters and the NUL: BGSYNC_ID_SIZE
-    }
+    capi::write_id(action->id, id_out);
     return BGSYNC_OK;
   });
 }

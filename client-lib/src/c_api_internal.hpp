@@ -49,6 +49,24 @@ bgsync_error read_request_parts(bgsync_client* client, std::string_view function
                                 const char* const* header_values, size_t header_count, const void* body,
                                 size_t body_len, Headers& headers, std::string& body_out);
 
+// The C arguments of an enqueue (bgsync_enqueue, bgsync_enqueue_or_spool), as bgsync.h documents them.
+struct EnqueueArgs {
+  const char* method;
+  const char* url;
+  const char* const* header_names;
+  const char* const* header_values;
+  size_t header_count;
+  const void* body;
+  size_t body_len;
+  const char* tag;
+  const char* app;
+};
+// Fills `request` from them, or fails with INVALID_ARGUMENT naming what is NULL.
+bgsync_error read_enqueue_request(bgsync_client* client, std::string_view function, const EnqueueArgs& args,
+                                  EnqueueRequest& request);
+// Copies the id's text and its NUL into id_out (BGSYNC_ID_SIZE bytes), unless it is NULL.
+void write_id(const ActionId& id, char* id_out);
+
 // Runs `body` (returning bgsync_error) and turns any exception into NO_MEMORY or INTERNAL.
 template <class Body>
 bgsync_error guarded(bgsync_client* client, Body&& body) noexcept {

@@ -208,9 +208,11 @@ std::optional<proto::Event> decode_event(std::uint64_t seq, std::string_view byt
   proto::Event e;
   e.seq = seq;
   std::uint8_t type = r.u8();
+  // Format 3's layout holds every type since periodic: a type added later (rejected) needs no new
+  // format, only this bound.
   const auto last_type = format == 1   ? proto::EventType::cancelled
                          : format == 2 ? proto::EventType::network
-                                       : proto::EventType::periodic;
+                                       : proto::EventType::rejected;
   if (type > static_cast<std::uint8_t>(last_type)) return std::nullopt;
   e.type = static_cast<proto::EventType>(type);
   for (auto& b : e.id.bytes) b = r.u8();

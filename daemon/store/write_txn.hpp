@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,13 @@ class WriteTxn {
 
   // queued; next_attempt = now. Becomes due at once when its tag has no unfinished action.
   Result<Action> enqueue(const proto::EnqueueRequest& request, const ActionId& id, TimePoint now);
+  // A spooled action (libbgsync wrote it while bgsyncd was down): enqueue with the client's id,
+  // keeping the client's `created`. nullopt, writing nothing, when an action with this id exists
+  // already: the file was taken in before a crash kept it from being removed.
+  Result<std::optional<Action>> enqueue_spooled(const proto::EnqueueRequest& request, const ActionId& id,
+                                                TimePoint created, TimePoint now);
+  // Appends a `rejected` event: a spool file was moved aside. `id` all zeros when its name held none.
+  Result<Event> record_rejected(const ActionId& id, std::string_view reason, TimePoint now);
   // queued -> sending, attempts+1, leaves the due index. Errors: not_found, bad_state (not
   // queued, behind its tag's head, or parked).
   Result<Action> mark_sending(const ActionId& id, TimePoint now);

@@ -128,6 +128,36 @@ Result<Action> WriteTxn::enqueue(const proto::EnqueueRequest& request, const Act
   return t.reply(std::move(stored), now);
 }
 
+Result<std::optional<Action>> WriteTxn::enqueue_spooled(const proto::EnqueueRequest& request, const ActionId& id,
+                                                        TimePoint created, TimePoint now) {
+  Impl& t = *impl_;
+  if (auto r = t.usable(); !r) return r.error();
+  auto existing = t.io.get(Db::actions, record::id_bytes(id));
+  if (!existing) return existing.error();
+  if (*existing) return std::optional<Action>();
+  auto action = enqueue(request, id, now);
+  if (!action) return action.error();
+  // Enqueued as of now (due now, its event now); only its creation time is the client's.
+  auto stored = t.load_existing(id);
+  if (!stored) return stored.error();
+  stored->action.created = created;
+  if (auto r = t.save(*stored); !r) return r.error();
+  action->created = created;
+  return std::optional<Action>(std::move(*action));
+}
+
+Result<Event> WriteTxn::record_rejected(const ActionId& id, std::string_view reason, TimePoint now) {
+  Impl& t = *impl_;
+  if (auto r = t.usable(); !r) return r.error();
+  Event e;
+  e.type = EventType::rejected;
+  e.id = id;
+  e.time = now;
+  e.error = std::string(reason);
+  if (auto r = t.append_event(std::move(e)); !r) return r.error();
+  return t.events.back();
+}
+
 Result<Action> WriteTxn::mark_sending(const ActionId& id, TimePoint now) {
   Impl& t = *impl_;
   if (auto r = t.usable(); !r) return r.error();

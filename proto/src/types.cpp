@@ -12,8 +12,9 @@ namespace {
 
 constexpr std::array<std::string_view, action_state_count> state_names{"queued", "sending", "sent", "failed",
                                                                         "cancelled"};
-constexpr std::array<std::string_view, 8> event_type_names{"queued", "sending",   "retry",   "sent",
-                                                           "failed", "cancelled", "network", "periodic"};
+constexpr std::array<std::string_view, 9> event_type_names{"queued",  "sending",  "retry",   "sent",    "failed",
+                                                           "cancelled", "network", "periodic", "rejected"};
+static_assert(event_type_names.size() == static_cast<std::size_t>(EventType::rejected) + 1, "one name per EventType");
 constexpr std::array<std::string_view, 3> periodic_outcome_names{"updated", "not_modified", "failed"};
 constexpr std::array<std::string_view, 8> wait_reason_names{"none",   "network", "backoff", "tag",
                                                             "paused", "held",    "blocked", "not_before"};

@@ -1,8 +1,11 @@
 // `syncctl enqueue`: a curl-like command line turned into an EnqueueRequest, checked with the
-// protocol's own validation before connecting, then stored by bgsyncd. Prints the new action's id;
-// with --wait, then waits for it and prints how it ended (outcome.hpp).
+// protocol's own validation before connecting, then stored by bgsyncd, or spooled when bgsyncd is
+// not running (unless --no-spool or --wait). Prints the new action's id; with --wait, then waits
+// for it and prints how it ended (outcome.hpp).
 
 #include "bgsync/client.hpp"
+#include "bgsync/proto/paths.hpp"
+#include "bgsync/proto/spool.hpp"
 #include "syncctl/commands/command.hpp"
 #include "syncctl/commands/outcome.hpp"
 #include "syncctl/commands/request_options.hpp"
@@ -22,6 +25,7 @@ struct EnqueueOptions {
   bool wait = false;
   std::string timeout;
   CLI::Option* timeout_option = nullptr;
+  bool no_spool = false;
 };
 
 // --wait: waits for the action just stored, from its queued event on (no outcome can slip by),
@@ -54,21 +58,34 @@ int run_enqueue(const CLI::App& command, const EnqueueOptions& options, const Gl
   const auto timeout = read_timeout(options.timeout_option, options.timeout, bad_timeout);
   if (!bad_timeout.empty()) return usage_error(bad_timeout);
 
-  auto client = bgsync::Client::connect(connect_options(globals));
-  if (!client) return fail(client.error());
-  auto action = client->enqueue(request);
-  if (!action) return fail(action.error());
   if (options.wait) {
+    // Waiting needs a daemon to wait on: never spool then.
+    auto client = bgsync::Client::connect(connect_options(globals));
+    if (!client) return fail(client.error());
+    auto action = client->enqueue(request);
+    if (!action) return fail(action.error());
     if (!globals.json) std::cout << action->id.to_string() << std::endl;  // the id at once, for a script that gives up
     return wait_for(*client, *action, timeout, globals);
   }
+  auto connect = connect_options(globals);
+  connect.spool = !options.no_spool;
+  auto outcome = bgsync::enqueue(request, connect);
+  if (!outcome) return fail(outcome.error());
 
   if (globals.json) {
     // As `list --json` shows it: the enqueue result has no bodies, and "body": "" would say the
     // request had none.
-    print_json(std::cout, bgsync::to_json(*action, /*with_bodies=*/false));
+    auto json = bgsync::to_json(outcome->action, /*with_bodies=*/false);
+    json["spooled"] = outcome->spooled;
+    print_json(std::cout, json);
   } else {
-    std::cout << action->id.to_string() << '\n';
+    std::cout << outcome->action.id.to_string() << '\n';
+  }
+  if (outcome->spooled && !globals.json) {
+    // On stderr: stdout stays the id alone, for `id=$(syncctl enqueue ...)`.
+    std::cout.flush();
+    std::cerr << "spooled: bgsyncd is not running; it takes the request in from "
+              << bgsync::proto::resolve_spool_dir("", bgsync::proto::default_state_dir()).path << " when it starts\n";
   }
   return exit_ok;
 }
@@ -81,9 +98,16 @@ Command add_enqueue(CLI::App& parent, const GlobalOptions& globals) {
   command->description(command->get_description() + "\n\n" +
       "Store an HTTP request in bgsyncd's outbox and print the new action's id. The daemon sends it when\n"
       "the network allows, retrying with backoff; it survives restarts and crashes once this command has\n"
-      "printed the id (with --json: the new action, without its body, as `list --json` shows it).\n"
+      "printed the id (with --json: the new action, without its body, as `list --json` shows it, and\n"
+      "\"spooled\").\n"
+      "When bgsyncd is not running, the request is spooled instead: written durably to the spool\n"
+      "directory ($BGSYNC_SPOOL, else $XDG_STATE_HOME/bgsync/spool; `syncctl paths` shows it), from\n"
+      "where the next bgsyncd to start takes it in, keeping its id, its time and its order in its tag.\n"
+      "The id is printed all the same, \"spooled: bgsyncd is not running\" goes to stderr, and the exit\n"
+      "status is 0. --no-spool fails instead (exit status 3).\n"
       "With --wait it then waits for the action to finish and prints its outcome on a second line (with\n"
       "--json: one object, {\"action\": ..., \"outcome\": ...}, the outcome as `syncctl wait --json` gives it).\n"
+      "--wait never spools: it needs bgsyncd running.\n"
       "The options follow curl's where curl has a word for it.");
   add_request_options(*command, options->request);
   command->add_option("--tag", options->tag,
@@ -95,6 +119,8 @@ Command add_enqueue(CLI::App& parent, const GlobalOptions& globals) {
                                  "Then wait until it has been sent, or failed, and print how it ended as `syncctl\n"
                                  "wait` does (exit status 0 sent, 1 failed, expired or cancelled, 4 timed out)");
   options->timeout_option = add_timeout_option(*command, options->timeout)->needs(wait);
+  command->add_flag("--no-spool", options->no_spool,
+                    "Fail (exit status 3) when bgsyncd is not running, rather than spool the request");
   command->add_option("url", options->url, "Absolute http:// or https:// URL")->required()->type_name("URL");
   command->footer(command_footer(
       "  syncctl enqueue https://example.com/ping\n"

@@ -57,6 +57,8 @@ static int check_names(void) {
   CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_RETRY), "retry") == 0);
   CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_NETWORK), "network") == 0);
   CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_PERIODIC), "periodic") == 0);
+  CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_REJECTED), "rejected") == 0);
+  CHECK(strcmp(bgsync_event_type_name(BGSYNC_EVENT_REJECTED + 1), "unknown") == 0);
   CHECK(strcmp(bgsync_network_name(BGSYNC_NETWORK_UNMETERED), "unmetered") == 0);
   CHECK(strcmp(bgsync_power_name(BGSYNC_POWER_NOT_ON_BATTERY), "not_on_battery") == 0);
   CHECK(strcmp(bgsync_outcome_name(BGSYNC_OUTCOME_FAILED), "failed") == 0);
@@ -365,10 +367,33 @@ static int check_wait(const char *url) {
   return 0;
 }
 
+/* With no daemon at socket_path: spooled into $BGSYNC_SPOOL (spool_dir NULL), and NOT_RUNNING with
+ * spool 0. The caller starts the daemon afterwards and sees the spooled request sent. */
+static int check_spool(const char *socket_path, const char *url) {
+  static const char *const names[] = {"X-Note"};
+  static const char *const values[] = {"spooled"};
+  char id[BGSYNC_ID_SIZE];
+  int spooled = -1;
+
+  CHECK_OK(bgsync_enqueue_or_spool(socket_path, "capi-checks", 0, NULL, 1, "PUT", url, names, values, 1, "s", 1,
+                                   "t", "capi", id, &spooled));
+  CHECK(spooled == 1);
+  CHECK(strlen(id) == 36);
+  printf("id %s\n", id);
+  spooled = -1;
+  CHECK(bgsync_enqueue_or_spool(socket_path, NULL, 0, NULL, 0, NULL, url, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL,
+                                &spooled) == BGSYNC_ERR_NOT_RUNNING);
+  CHECK(spooled == 0);
+  CHECK(contains(bgsync_last_error_message(NULL), "not running"));
+  CHECK(bgsync_enqueue_or_spool(socket_path, NULL, 0, NULL, 1, NULL, "ftp://x/", NULL, NULL, 0, NULL, 0, NULL, NULL,
+                                NULL, NULL) == BGSYNC_ERR_BAD_URL);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *check, *socket_path, *url;
   if (argc != 4) {
-    fprintf(stderr, "usage: %s errors|enqueue_get|manage|events|wait SOCKET URL\n", argv[0]);
+    fprintf(stderr, "usage: %s errors|enqueue_get|manage|events|wait|spool SOCKET URL\n", argv[0]);
     return 2;
   }
   check = argv[1];
@@ -379,6 +404,7 @@ int main(int argc, char **argv) {
   if (strcmp(check, "manage") == 0) return check_manage(url);
   if (strcmp(check, "events") == 0) return check_events(url);
   if (strcmp(check, "wait") == 0) return check_wait(url);
+  if (strcmp(check, "spool") == 0) return check_spool(socket_path, url);
   fprintf(stderr, "unknown check %s\n", check);
   return 2;
 }

@@ -98,7 +98,7 @@ TEST_CASE("C API: names of constraints, outcomes and the periodic event type", "
   CHECK(std::strcmp(bgsync_outcome_name(BGSYNC_OUTCOME_NONE), "none") == 0);
   CHECK(std::strcmp(bgsync_outcome_name(3), "unknown") == 0);
   CHECK(std::strcmp(bgsync_event_type_name(BGSYNC_EVENT_PERIODIC), "periodic") == 0);
-  CHECK(std::strcmp(bgsync_event_type_name(8), "unknown") == 0);
+  CHECK(std::strcmp(bgsync_event_type_name(BGSYNC_EVENT_REJECTED + 1), "unknown") == 0);
 }
 
 TEST_CASE("C API: bgsync_periodic_register sends the request and returns the registration", "[capi][periodic]") {

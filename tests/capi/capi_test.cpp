@@ -84,3 +84,23 @@ TEST_CASE("C API: wait for an action sent before the call, a timeout, a cancel",
   REQUIRE(run.ids.size() == 2);
   CHECK(run.server.request_count() == 1);  // the held one was cancelled before the resume
 }
+
+TEST_CASE("C API: enqueue_or_spool spools while bgsyncd is down, and the daemon sends it when it starts", "[capi]") {
+  HttpServer server;
+  DaemonProcess daemon;  // not started: nothing listens on its socket
+  const std::string spool = (daemon.state_dir() / "spool").string();
+  const auto result = run_process({BGSYNC_CAPI_CHECKS_PATH, "spool", daemon.socket(), server.url("/spooled")}, {},
+                                  {{"BGSYNC_SPOOL", spool}});
+  INFO("stdout:\n" << result.out << "stderr:\n" << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto printed = result.out.find("id ");
+  REQUIRE(printed != std::string::npos);
+  const std::string id = result.out.substr(printed + 3, 36);
+  daemon.start();
+  REQUIRE(server.wait_for_requests(1, 20s));
+  const auto got = server.requests().at(0);
+  CHECK(got.method == "PUT");
+  CHECK(got.body == "s");
+  CHECK(got.header("X-Note") == "spooled");
+  CHECK(got.header("Idempotency-Key") == id);
+}

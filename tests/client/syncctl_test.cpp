@@ -112,7 +112,8 @@ TEST_CASE("syncctl with no daemon exits 3, global options in either position", "
   CHECK(syncctl({"--json", "--socket", "/nonexistent", "status"}).status == 3);
   CHECK(syncctl({"status", "--socket", "/nonexistent", "--json"}).status == 3);
   CHECK(syncctl({"--socket=/nonexistent", "list", "--json", "--tag", "t"}).status == 3);
-  CHECK(syncctl({"enqueue", "https://example.com/", "--socket", "/nonexistent"}).status == 3);
+  // enqueue would spool (tests/e2e/spool_test.cpp); --no-spool asks for the error.
+  CHECK(syncctl({"enqueue", "--no-spool", "https://example.com/", "--socket", "/nonexistent"}).status == 3);
 
   // Without --socket, BGSYNC_SOCKET (pointing nowhere in Process) is used.
   auto env = syncctl({"pause"});

@@ -205,7 +205,7 @@ TEST_CASE("the option table: unique names, defaults that read back, the reload s
     spec.copy(target, changed);
     CHECK(spec.get(target) == spec.get(changed));
   }
-  for (const char* name : {"socket", "state-dir", "probe-url", "max-size", "power-supply-dir"}) {
+  for (const char* name : {"socket", "state-dir", "spool-dir", "probe-url", "max-size", "power-supply-dir"}) {
     INFO(name);
     REQUIRE(find_option(name) != nullptr);
     CHECK_FALSE(find_option(name)->reloadable);

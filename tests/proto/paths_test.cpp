@@ -1,6 +1,7 @@
 // Socket path resolution: --socket, then BGSYNC_SOCKET, then $XDG_RUNTIME_DIR, then /tmp/bgsync-<uid>.
 // The tests change the process environment and restore it afterwards.
 #include "bgsync/proto/paths.hpp"
+#include "bgsync/proto/spool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,4 +87,22 @@ TEST_CASE("resolve_socket_path: explicit, then BGSYNC_SOCKET, then the default",
     CHECK(path.path == "/run/user/1000/bgsync/bgsyncd.sock");
     CHECK(path.source == "XDG_RUNTIME_DIR");
   }
+}
+
+TEST_CASE("spool dir: the explicit one, then BGSYNC_SPOOL, then spool in the state dir", "[proto][paths][spool]") {
+  {
+    ScopedEnv spool("BGSYNC_SPOOL", std::nullopt);
+    CHECK(resolve_spool_dir("", "/home/ann/.local/state/bgsync").path == "/home/ann/.local/state/bgsync/spool");
+    CHECK(resolve_spool_dir("", "/s/").path == "/s/spool");
+    CHECK(resolve_spool_dir("", "/s").source == "state dir");
+    CHECK(resolve_spool_dir("/given", "/s").path == "/given");
+  }
+  {
+    ScopedEnv spool("BGSYNC_SPOOL", "/from/env");
+    CHECK(resolve_spool_dir("", "/s").path == "/from/env");
+    CHECK(resolve_spool_dir("", "/s").source == "BGSYNC_SPOOL");
+    CHECK(resolve_spool_dir("/given", "/s").source == "--spool-dir");
+  }
+  ScopedEnv empty("BGSYNC_SPOOL", "");
+  CHECK(resolve_spool_dir("", "/s").path == "/s/spool");
 }

@@ -456,7 +456,7 @@ TEST_CASE("damaged records are refused, not misread", "[store][record]") {
     for (std::size_t n = 0; n < event.size(); ++n) REQUIRE_FALSE(record::decode_event(1, event.substr(0, n)));
     REQUIRE_FALSE(record::decode_event(1, event + "x"));
     std::string unknown_type = event;
-    unknown_type[1] = static_cast<char>(static_cast<int>(EventType::periodic) + 1);
+    unknown_type[1] = static_cast<char>(static_cast<int>(EventType::rejected) + 1);
     REQUIRE_FALSE(record::decode_event(1, unknown_type));
     std::string newer = event;
     newer[0] = static_cast<char>(record::event_format + 1);

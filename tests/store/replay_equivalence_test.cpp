@@ -98,6 +98,8 @@ class Script {
       case 17: return periodic_remove();
       case 18: return set_paused();
       case 19: return prune_events();
+      case 20: return enqueue_spooled();
+      case 21: return record_rejected();
       default: return invalid();
     }
   }
@@ -143,7 +145,7 @@ class Script {
   void tick() { now_ms_ += static_cast<std::int64_t>(uniform(0, 3000)); }
 
   std::size_t pick_weighted() {
-    static constexpr std::array<double, 21> weights{3, 4, 6, 2, 2, 2, 1, 1, 1, 2, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1};
+    static constexpr std::array<double, 23> weights{3, 4, 6, 2, 2, 2, 1, 1, 1, 2, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1};
     return std::discrete_distribution<std::size_t>(weights.begin(), weights.end())(rng_);
   }
 
@@ -179,6 +181,27 @@ class Script {
               auto r = t.enqueue(req, make_id(number), now);
               if (r) note(s, *r);
               return outcome(r);
+            }};
+  }
+
+  // A spool file's action: mostly new, sometimes one taken in already (then nothing is written).
+  Op enqueue_spooled() {
+    const std::uint64_t number = chance(0.8) ? next_id_++ : uniform(1, next_id_);
+    auto req = request(chance(0.5) ? any_tag() : "", "spooler", "x");
+    const TimePoint created = at(now_ms_ - static_cast<std::int64_t>(uniform(0, 90'000)));
+    const TimePoint now = at(now_ms_);
+    return {"enqueue_spooled " + std::to_string(number) + " tag '" + req.tag + "'", [=](WriteTxn& t, Shadow* s) {
+              auto r = t.enqueue_spooled(req, make_id(number), created, now);
+              if (r && *r) note(s, **r);
+              return r ? std::string(*r ? "ok" : "ok, existed") : outcome(r);
+            }};
+  }
+
+  Op record_rejected() {
+    const ActionId id = make_id(chance(0.5) ? next_id_ + 5000 : 0);
+    const TimePoint now = at(now_ms_);
+    return {"record_rejected", [=](WriteTxn& t, Shadow*) {
+              return outcome(t.record_rejected(id, "spool file x.json: not JSON", now));
             }};
   }
 

@@ -23,6 +23,8 @@ namespace bgsync {
 // A connection to bgsyncd driven by an Asio executor. Any number of requests may be in flight at
 // once (each has a request id; one reader coroutine matches replies to them and takes the pushed
 // events aside). Each request waits at most ConnectOptions::timeout for its reply.
+// It talks to a running daemon only: it never spools (ConnectOptions::spool is not used). To
+// enqueue whether or not bgsyncd runs, use bgsync::enqueue (client.hpp).
 //
 // Events: after subscribe(), the daemon pushes events. They go to the on_event callback when one is
 // set, else into a bounded queue read by next_event(). When the queue holds

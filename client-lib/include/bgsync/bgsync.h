@@ -104,11 +104,15 @@ typedef enum bgsync_event_type {
   BGSYNC_EVENT_FAILED = 4,
   BGSYNC_EVENT_CANCELLED = 5,
   BGSYNC_EVENT_NETWORK = 6,    /* connectivity changed; no action (id is all zeros, tag "") */
-  BGSYNC_EVENT_PERIODIC = 7    /* a periodic registration ran (id is all zeros; tag and app name it):
+  BGSYNC_EVENT_PERIODIC = 7,   /* a periodic registration ran (id is all zeros; tag and app name it):
                                   outcome, status, error and duration_ms say how */
+  BGSYNC_EVENT_REJECTED = 8    /* a spool file was not taken in but moved to the spool's rejected/
+                                  (see bgsync_enqueue_or_spool): error names it and says why; id is
+                                  the action's when the file's name holds one, else all zeros */
 } bgsync_event_type;
 
-/* "queued", "sending", "retry", "sent", "failed", "cancelled", "network", "periodic", or "unknown". */
+/* "queued", "sending", "retry", "sent", "failed", "cancelled", "network", "periodic", "rejected",
+ * or "unknown". */
 const char *bgsync_event_type_name(int type);
 
 typedef struct bgsync_header {
@@ -312,6 +316,25 @@ bgsync_error bgsync_enqueue(bgsync_client *client, const char *method, const cha
                             const char *const *header_names, const char *const *header_values,
                             size_t header_count, const void *body, size_t body_len, const char *tag,
                             const char *app, char *id_out);
+
+/* Enqueues whether or not bgsyncd runs, without a client of the caller's: connects, enqueues and
+ * disconnects. When bgsyncd is not running (what bgsync_connect reports as NOT_RUNNING) and `spool`
+ * is non-zero, it writes the request to the spool directory instead: one file, durable when this
+ * returns, which the next bgsyncd to start takes into its outbox with this id, its creation time
+ * and its place in its tag (bgsync-protocol(7), "The spool"). Other failures never spool.
+ * socket_path, client_name, timeout_ms: as for bgsync_connect.
+ * spool_dir: NULL or "": $BGSYNC_SPOOL, else $XDG_STATE_HOME/bgsync/spool (else
+ *   ~/.local/state/bgsync/spool), where a bgsyncd started without options looks.
+ * spool: non-zero to spool when bgsyncd is not running; 0 to fail with NOT_RUNNING instead.
+ * method ... app, id_out: as for bgsync_enqueue.
+ * spooled_out: if not NULL, receives 1 when the request was spooled, 0 when bgsyncd stored it.
+ * Errors: those of bgsync_connect (NOT_RUNNING only when spool is 0) and of bgsync_enqueue; SYSTEM
+ * when the spool cannot be written (the message names the path). */
+bgsync_error bgsync_enqueue_or_spool(const char *socket_path, const char *client_name, int timeout_ms,
+                                     const char *spool_dir, int spool, const char *method, const char *url,
+                                     const char *const *header_names, const char *const *header_values,
+                                     size_t header_count, const void *body, size_t body_len, const char *tag,
+                                     const char *app, char *id_out, int *spooled_out);
 
 /* The action with this id, bodies included. Free *out with bgsync_action_free. Here and in
  * bgsync_cancel and bgsync_retry, `id` may also be a unique prefix of an id with at least 8 hex

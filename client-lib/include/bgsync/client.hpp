@@ -164,4 +164,37 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+// ---- enqueueing when bgsyncd may be down: the spool ----------------------------------------------
+// An app that must not lose a request because bgsyncd is not running (not installed as a service,
+// stopped, not started yet) enqueues with bgsync::enqueue below: it connects, enqueues and closes;
+// when no bgsyncd is running it writes the request to the spool directory instead (one file, made
+// durable before the call returns), and the next bgsyncd to start takes it into its outbox and
+// sends it, keeping its id, its creation time and its order within its tag (PROTOCOL.md, "The
+// spool"). Only client_errc::not_running spools: a permission error, a timeout or an error reply
+// is returned as it is, since a daemon is there. AsyncClient never spools: it needs a live daemon.
+//
+// An app that keeps a Client and sees client_errc::not_running from Client::connect can call
+// bgsync::spool itself. Spooled actions cannot be looked at (get, list, events) before bgsyncd
+// has taken them in.
+
+// What bgsync::enqueue did with a request.
+struct EnqueueOutcome {
+  Action action;         // as Client::enqueue returns it; when spooled: queued, with the id and
+                         // creation time made here, which the daemon keeps
+  bool spooled = false;  // true: bgsyncd was not running, and the request waits in the spool
+};
+
+// Enqueues `request` on the daemon at options.socket_path, or, when none is running and
+// options.spool is true (the default), spools it (see above).
+// Errors: those of Client::connect (not_running only with options.spool = false), of
+// Client::enqueue, and of bgsync::spool.
+Result<EnqueueOutcome> enqueue(const EnqueueRequest& request, const ConnectOptions& options = {});
+
+// Writes `request` to the spool (options.spool_dir, else $BGSYNC_SPOOL, else the default) without
+// trying the daemon; returns the action as it will be stored. The request is checked first with
+// proto::validate_enqueue.
+// Errors: errc::bad_url, bad_method, bad_header, bad_field, frame_too_large; a std::errc code when
+// the spool directory cannot be made or written (the message names the path).
+Result<Action> spool(const EnqueueRequest& request, const ConnectOptions& options = {});
+
 }  // namespace bgsync

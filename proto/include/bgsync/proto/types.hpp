@@ -140,7 +140,9 @@ struct Action {
 // network: connectivity changed (no action; id is all zeros): `online` and `reason` say how.
 // periodic: a periodic registration ran (no action; id is all zeros; tag and app name it):
 // `outcome`, `status`, `error` and `duration` say how.
-enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled, network, periodic };
+// rejected: a spool file was not taken in (moved to the spool's rejected/ directory): `error` says
+// why and names the file; id is the action's when the file's name holds one, else all zeros.
+enum class EventType : std::uint8_t { queued, sending, retry, sent, failed, cancelled, network, periodic, rejected };
 std::string_view to_string(EventType t) noexcept;
 std::optional<EventType> parse_event_type(std::string_view text) noexcept;
 

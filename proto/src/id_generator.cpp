@@ -1,13 +1,13 @@
 // UUIDv7 generation: 48-bit Unix milliseconds, a 12-bit in-millisecond counter, 62 random bits.
-#include "daemon/id_generator.hpp"
+#include "bgsync/proto/id_generator.hpp"
 
 #include <chrono>
 
-namespace bgsync::daemon {
+namespace bgsync::proto {
 
 IdGenerator::IdGenerator() : rng_(std::random_device{}()) {}
 
-proto::ActionId IdGenerator::next() {
+ActionId IdGenerator::next() {
   using namespace std::chrono;
   auto ms = static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
   if (ms <= last_ms_) {
@@ -22,7 +22,7 @@ proto::ActionId IdGenerator::next() {
   }
   last_ms_ = ms;
 
-  proto::ActionId id;
+  ActionId id;
   auto& b = id.bytes;
   for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
   b[6] = static_cast<std::uint8_t>(0x70 | (counter_ >> 8));
@@ -33,4 +33,4 @@ proto::ActionId IdGenerator::next() {
   return id;
 }
 
-}  // namespace bgsync::daemon
+}  // namespace bgsync::proto
