@@ -215,7 +215,7 @@ Parts::Parts(const DaemonOptions& options, store::Outbox& outbox, const Places& 
       periodic(io.get_executor(), outbox, commits, http, gate, machine, config.options()),
       services{outbox, commits, scheduler, gate, periodic, hub, ids, network, config.options(), config},
       server(io.get_executor(), services, max_connections),
-      spool(io.get_executor(), commits, scheduler),
+      spool(io.get_executor(), commits, scheduler, config.options()),
       notifier(io.get_executor(), [this] { return read_status(this->outbox, gate); }) {
   if (auto ok = network.start(); !ok) {
     // Fail open, as Chromium does: without netlink every destination counts as reachable and

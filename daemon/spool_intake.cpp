@@ -22,6 +22,8 @@
 
 #include "bgsync/proto/spool.hpp"
 #include "daemon/clock.hpp"
+#include "daemon/enqueue_defaults.hpp"
+#include "daemon/options.hpp"
 #include "daemon/runtime_paths.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/commit_queue.hpp"
@@ -124,8 +126,9 @@ std::optional<SpoolIntake::Item> read_item(int dir_fd, std::string name) {
 
 }  // namespace
 
-SpoolIntake::SpoolIntake(asio::any_io_executor executor, store::CommitQueue& commits, Scheduler& scheduler)
-    : commits_(commits), scheduler_(scheduler), inotify_(executor), retry_timer_(executor) {}
+SpoolIntake::SpoolIntake(asio::any_io_executor executor, store::CommitQueue& commits, Scheduler& scheduler,
+                         const DaemonOptions& options)
+    : commits_(commits), scheduler_(scheduler), options_(options), inotify_(executor), retry_timer_(executor) {}
 
 SpoolIntake::~SpoolIntake() = default;
 
@@ -233,6 +236,9 @@ asio::awaitable<bool> SpoolIntake::drain() {
 }
 
 asio::awaitable<std::optional<std::size_t>> SpoolIntake::take_in(std::vector<Item> items) {
+  for (Item& item : items) {
+    if (item.entry) fill_in_expiry(item.entry->request, item.entry->created, options_.default_ttl);
+  }
   auto shared = std::make_shared<const std::vector<Item>>(std::move(items));
   // Per item: "" when its action is in the outbox (now, or from before a crash), else why not.
   store::CommitQueue::Job<std::vector<std::string>> job = [shared](store::WriteTxn& txn)

@@ -26,10 +26,13 @@ class CommitQueue;
 namespace bgsync::daemon {
 
 class Scheduler;
+struct DaemonOptions;
 
 class SpoolIntake {
  public:
-  SpoolIntake(boost::asio::any_io_executor executor, store::CommitQueue& commits, Scheduler& scheduler);
+  // `options`: the values in effect (the default ttl, as reloads change it).
+  SpoolIntake(boost::asio::any_io_executor executor, store::CommitQueue& commits, Scheduler& scheduler,
+              const DaemonOptions& options);
   ~SpoolIntake();
   SpoolIntake(const SpoolIntake&) = delete;
   SpoolIntake& operator=(const SpoolIntake&) = delete;
@@ -56,6 +59,7 @@ class SpoolIntake {
 
   store::CommitQueue& commits_;
   Scheduler& scheduler_;
+  const DaemonOptions& options_;
   std::filesystem::path dir_;
   net::UniqueFd dir_fd_;
   net::UniqueFd rejected_fd_;

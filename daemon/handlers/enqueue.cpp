@@ -2,6 +2,7 @@
 // that holds it has reached the disk. A brief reply carries only what the client did not send.
 #include "daemon/handlers/handlers.hpp"
 
+#include "daemon/enqueue_defaults.hpp"
 #include "daemon/id_generator.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/commit_queue.hpp"
@@ -19,7 +20,7 @@ HandlerResult handle_enqueue(RequestContext& ctx, const boost::json::object& mes
   store::CommitQueue::Job<proto::Action> job = [id, default_ttl = ctx.services.options.default_ttl,
                                                 request = std::move(*request)](store::WriteTxn& txn) mutable {
     const auto now = now_ms();
-    if (!request.policy.expires_at) request.policy.expires_at = now + request.ttl.value_or(default_ttl);
+    fill_in_expiry(request, now, default_ttl);
     auto action = txn.enqueue(request, id, now);
     // Its `queued` event is the batch's newest one: its seq lets a client wait without a race.
     if (action && !txn.events().empty() && txn.events().back().id == id) action->queued_seq = txn.events().back().seq;

@@ -218,7 +218,7 @@ TEST_CASE("the option table: unique names, defaults that read back, the reload s
     REQUIRE(find_option(name) != nullptr);
     CHECK(find_option(name)->reloadable);
   }
-  CHECK(option_table().size() == 23);
+  CHECK(option_table().size() == 24);
   {
     // A periodic floor under a second would be a busy loop, not a schedule.
     DaemonOptions o;

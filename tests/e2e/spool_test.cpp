@@ -133,7 +133,10 @@ TEST_CASE("spooled while bgsyncd is down: taken in at start, each sent once, in 
   for (std::size_t i = 0; i < 4; ++i) {
     CHECK(requests[i].header("Idempotency-Key") == ids[i].to_string());
     REQUIRE(wait_for_state(client, ids[i], ActionState::sent));
-    CHECK(get_ok(client, ids[i]).created == created[i]);
+    const Action stored = get_ok(client, ids[i]);
+    CHECK(stored.created == created[i]);
+    // Without a ttl of its own it expires the default 7 days after its creation, not its intake.
+    CHECK(stored.policy.expires_at == created[i] + std::chrono::days(7));
   }
   REQUIRE(wait_for_state(client, ids.back(), ActionState::sent));
   CHECK(list_all(client).size() == 6);
