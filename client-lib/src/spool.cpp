@@ -108,8 +108,12 @@ Result<Action> spool(const EnqueueRequest& request, const ConnectOptions& option
   auto entry = detail::new_spool_entry(request);
   const auto dir = proto::resolve_spool_dir(options.spool_dir, proto::default_state_dir());
   if (auto written = detail::write_spool_file(dir.path, entry); !written) return written.error();
-  // As Client::enqueue returns it: the action as stored, without its body.
-  return proto::enqueued_action(entry.request, proto::Enqueued{entry.id, entry.created, proto::WaitReason::none});
+  // As Client::enqueue returns it: the action as stored, without its body. Its expiry is known here
+  // only when the request says it; else bgsyncd applies its --default-ttl at intake, from `created`.
+  std::optional<proto::TimePoint> expires_at = entry.request.policy.expires_at;
+  if (!expires_at && entry.request.ttl) expires_at = entry.created + *entry.request.ttl;
+  return proto::enqueued_action(entry.request,
+                                proto::Enqueued{entry.id, entry.created, proto::WaitReason::none, expires_at, 0});
 }
 
 Result<EnqueueOutcome> enqueue(const EnqueueRequest& request, const ConnectOptions& options) {

@@ -151,8 +151,7 @@ TEST_CASE("enqueue: the policy fields travel and are checked", "[requests][polic
   check(R"({"op":"enqueue","url":"http://x/","backoff":{"initial_ms":10,"max_ms":50,"kind":"cubic"}})",
         errc::bad_field, "exponential, linear");
   check(R"({"op":"enqueue","url":"http://x/","on_failure":"ignore"})", errc::bad_field, "block, continue");
-  check(R"({"op":"enqueue","url":"http://x/","collapse_key":"a
-b"})", errc::bad_field, "collapse_key");
+  check(R"({"op":"enqueue","url":"http://x/","collapse_key":"a\u0001b"})", errc::bad_field, "collapse_key");
 }
 
 TEST_CASE("enqueue: a field the daemon does not know is refused by name", "[requests][policy]") {
