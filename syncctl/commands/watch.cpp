@@ -13,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace syncctl {
@@ -104,26 +105,39 @@ asio::awaitable<int> watch_action(const bgsync::ActionId& id, bgsync::Client& re
   auto subscribed = co_await client.subscribe(args);
   if (!subscribed) co_return fail(subscribed.error());
   bool replayed = subscribed->first_seq == 0 || subscribed->last_seq < subscribed->first_seq;  // nothing to replay
-  bool looked = false;
+  std::uint64_t seen = subscribed->last_seq;  // every event up to here is in the replay
+  // Set once the action is found finished with no finishing event seen: the newest seq then. Its
+  // finishing event, if retained, is numbered at most that; none by then means it was pruned.
+  std::optional<std::uint64_t> finished_by;
+  std::optional<bgsync::Action> finished;
   for (;;) {
-    if (replayed && !looked) {
-      looked = true;
+    if (replayed && !finished) {
       auto action = reader.get(id);
       if (!action) co_return fail(action.error());
-      if (bgsync::is_terminal(action->state)) {
-        std::cerr << "syncctl: " << id.to_string() << " is " << bgsync::to_string(action->state)
-                  << " (its events are no longer retained)\n";
-        co_return exit_for_state(id, action->state, action->last_error);
+      if (!bgsync::is_terminal(action->state)) {
+        replayed = false;  // look again only if the stream says nothing more; it will say the end
+        finished_by = std::numeric_limits<std::uint64_t>::max();
+      } else {
+        auto status = reader.status();
+        if (!status) co_return fail(status.error());
+        finished = std::move(*action);
+        finished_by = status->last_seq;
       }
+    }
+    if (finished && *finished_by <= seen) {
+      std::cerr << "syncctl: " << id.to_string() << " is " << bgsync::to_string(finished->state)
+                << " (its events are no longer retained)\n";
+      co_return exit_for_state(id, finished->state, finished->last_error);
     }
     auto event = co_await client.next_event();
     if (!event) co_return fail(event.error());
+    seen = std::max(seen, event->seq);
     if (event->id == id) {
       print_event(*event, globals.json);
       const auto state = bgsync::state_after(event->type);
       if (state && bgsync::is_terminal(*state)) co_return exit_for_state(id, *state, event->error);
     }
-    if (event->seq >= subscribed->last_seq) replayed = true;
+    if (!finished_by && event->seq >= subscribed->last_seq) replayed = true;
   }
 }
 
