@@ -13,7 +13,6 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <iostream>
-#include <limits>
 #include <memory>
 
 namespace syncctl {
@@ -94,8 +93,9 @@ int exit_for_state(const bgsync::ActionId& id, bgsync::ActionState state, const 
 
 // watch --id: every retained event is replayed (no tag filter, so that the replay is known to be
 // over at the event numbered last_seq), and those of the action are printed, until one finishes
-// it. If the replay ends without that, `reader` reads the action: finished then means its events
-// were pruned by retention (or it finished just now), so its state gives the exit status.
+// it. If the replay ends without that, `reader` reads the action: if it has finished (just now, or
+// long ago with its events pruned), the stream is read up to the newest seq at that look; no
+// finishing event by then means they were pruned, and its state gives the exit status.
 asio::awaitable<int> watch_action(const bgsync::ActionId& id, bgsync::Client& reader, const GlobalOptions& globals) {
   auto connected = co_await bgsync::AsyncClient::connect(co_await asio::this_coro::executor, connect_options(globals));
   if (!connected) co_return fail(connected.error());
@@ -106,25 +106,24 @@ asio::awaitable<int> watch_action(const bgsync::ActionId& id, bgsync::Client& re
   if (!subscribed) co_return fail(subscribed.error());
   bool replayed = subscribed->first_seq == 0 || subscribed->last_seq < subscribed->first_seq;  // nothing to replay
   std::uint64_t seen = subscribed->last_seq;  // every event up to here is in the replay
-  // Set once the action is found finished with no finishing event seen: the newest seq then. Its
-  // finishing event, if retained, is numbered at most that; none by then means it was pruned.
-  std::optional<std::uint64_t> finished_by;
+  bool looked = false;
+  // The action as the look found it, when finished: its finishing event, if retained, is numbered
+  // at most the newest seq then (finished_by); none by then means its events were pruned.
   std::optional<bgsync::Action> finished;
+  std::uint64_t finished_by = 0;
   for (;;) {
-    if (replayed && !finished) {
+    if (replayed && !looked) {
+      looked = true;
       auto action = reader.get(id);
       if (!action) co_return fail(action.error());
-      if (!bgsync::is_terminal(action->state)) {
-        replayed = false;  // look again only if the stream says nothing more; it will say the end
-        finished_by = std::numeric_limits<std::uint64_t>::max();
-      } else {
+      if (bgsync::is_terminal(action->state)) {
         auto status = reader.status();
         if (!status) co_return fail(status.error());
         finished = std::move(*action);
         finished_by = status->last_seq;
       }
     }
-    if (finished && *finished_by <= seen) {
+    if (finished && finished_by <= seen) {
       std::cerr << "syncctl: " << id.to_string() << " is " << bgsync::to_string(finished->state)
                 << " (its events are no longer retained)\n";
       co_return exit_for_state(id, finished->state, finished->last_error);
@@ -137,7 +136,7 @@ asio::awaitable<int> watch_action(const bgsync::ActionId& id, bgsync::Client& re
       const auto state = bgsync::state_after(event->type);
       if (state && bgsync::is_terminal(*state)) co_return exit_for_state(id, *state, event->error);
     }
-    if (!finished_by && event->seq >= subscribed->last_seq) replayed = true;
+    if (event->seq >= subscribed->last_seq) replayed = true;
   }
 }
 

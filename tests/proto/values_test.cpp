@@ -372,13 +372,13 @@ TEST_CASE("status, subscribe and hello results round-trip", "[values]") {
   CHECK(s->last_seq == 120);
   CHECK(s->first_seq == 7);
 
-  const HelloResult hello{protocol_version, "bgsyncd 0.1.0", max_frame_size, {"ttl", "collapse_key"}};
+  const HelloResult hello{protocol_version, "bgsyncd 0.1.0", max_frame_size, {"not_before", "spool"}};
   auto h = hello_result_from_json(through_the_wire(to_json(hello)));
   REQUIRE(h);
   CHECK(h->version == 1);
   CHECK(h->server == "bgsyncd 0.1.0");
   CHECK(h->max_frame == max_frame_size);
-  CHECK(h->features == std::vector<std::string>{"ttl", "collapse_key"});
+  CHECK(h->features == std::vector<std::string>{"not_before", "spool"});
 }
 
 TEST_CASE("strings that are not UTF-8 still make a valid frame", "[values]") {

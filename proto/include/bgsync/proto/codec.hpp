@@ -45,9 +45,11 @@ inline constexpr std::array<std::string_view, 18> enqueue_fields{
     "max_attempts", "backoff",   "not_before",   "collapse_key", "on_failure", "unordered"};
 
 // What the daemon can do beyond protocol version 1's first operations, as `hello` lists them; a
-// client checks one before relying on it. Append only.
-inline constexpr std::array<std::string_view, 7> daemon_features{
-    "ttl", "max_attempts", "backoff", "not_before", "collapse_key", "on_failure", "unordered"};
+// client checks one before relying on it. Append only, and only what takes effect: enqueue accepts
+// and stores ttl_ms/expires_at, max_attempts, backoff, collapse_key, on_failure and unordered, but
+// until their rules are enforced they are not listed here.
+inline constexpr std::array<std::string_view, 5> daemon_features{"not_before", "id_prefix", "list_count",
+                                                                 "enqueue_seq", "spool"};
 
 // The protocol's operations. Values index op_table below: append only, each with its row there.
 enum class Op {
